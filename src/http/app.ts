@@ -1,0 +1,118 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { registerAuditRoutes } from "../businesses/audit-routes.js";
+import { registerEventStream } from "../businesses/event-stream.js";
+import { registerBusinessRoutes } from "../businesses/routes.js";
+import { registerIdentityRoutes } from "../identity/routes.js";
+import { createIdentity } from "../identity/service.js";
+import { Gauge } from "../platform/metrics.js";
+import { ProblemError, unauthorized } from "../platform/problem.js";
+import { timingSafeEqual } from "../platform/crypto.js";
+import type { AppDeps, AppEnv } from "./context.js";
+import { DOCS_HTML, DOCS_SCRIPT } from "./docs-page.js";
+import { problemResponse, toProblemResponse, validationHook } from "./errors.js";
+import { idempotencyGate } from "./idempotency.js";
+import { authenticate, businessScope, rateLimit, requestContext } from "./pipeline.js";
+
+export const API_VERSION = "0.1.0";
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Routes under /api/v1 that work without credentials. */
+const PUBLIC_API = new Set(["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/openapi.json"]);
+
+/**
+ * The whole HTTP application, independent of the runtime: the Node server and a Workers entry both
+ * hand it their storage and secrets.
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const identity = createIdentity(deps);
+  deps.metrics.add(new Gauge("coreflow_business_handles_open", "Business databases currently open.", () => deps.businesses.openCount()));
+  deps.metrics.add(new Gauge("coreflow_sse_subscribers", "Live event-stream subscribers.", () => deps.bus.subscriberCount()));
+
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("*", requestContext(deps));
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        connectSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+  if (deps.config.corsOrigins.length > 0) {
+    app.use(
+      "/api/*",
+      cors({
+        origin: deps.config.corsOrigins,
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id", "Last-Event-ID"],
+        exposeHeaders: ["ETag", "X-Request-Id", "Server-Timing", "Retry-After", "Idempotent-Replayed"],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      // the unread rest of the body makes the connection unusable, so tell the client not to reuse it
+      onError: () => {
+        const response = problemResponse(new ProblemError(413, "body-too-large", "Request bodies are limited to 1 MiB."));
+        response.headers.set("Connection", "close");
+        return response;
+      },
+    }),
+  );
+
+  const requireCredentials = authenticate(identity);
+  const limit = rateLimit(deps);
+  app.use("/api/v1/*", async (c, next) => {
+    if (PUBLIC_API.has(c.req.path)) return next();
+    await requireCredentials(c, async () => {
+      await limit(c, next);
+    });
+  });
+  for (const path of ["/api/v1/businesses/:businessId", "/api/v1/businesses/:businessId/*"]) {
+    app.use(path, businessScope, idempotencyGate);
+  }
+
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  registerIdentityRoutes(api, identity);
+  registerBusinessRoutes(api);
+  registerAuditRoutes(api);
+  registerEventStream(api);
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An access token from /auth/login or /auth/register, or a business API key (`cf_…`).",
+  });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "CoreFlow360 API",
+      version: API_VERSION,
+      description:
+        "One place to run every business you own. Errors are application/problem+json; money is integer minor units beside an ISO 4217 currency; lists are cursor-paginated.",
+    },
+    servers: [{ url: "/api/v1" }],
+  });
+  app.route("/api/v1", api);
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/metrics", (c) => {
+    const token = deps.config.metricsToken;
+    if (token && !timingSafeEqual(c.req.header("Authorization") ?? "", `Bearer ${token}`)) throw unauthorized();
+    return c.text(deps.metrics.render(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+  app.get("/api/docs", (c) => c.html(DOCS_HTML));
+  app.get("/api/docs/docs.js", (c) => c.body(DOCS_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8" }));
+
+  app.notFound(() => problemResponse(new ProblemError(404, "not-found", "No such route.")));
+  app.onError(toProblemResponse);
+  return app;
+}

@@ -1,0 +1,74 @@
+import { appendAudit } from "../platform/audit.js";
+import { appendEvent, type BusinessEvent } from "../platform/event-log.js";
+import type { TypedResponse } from "hono";
+import type { Db } from "../platform/sql.js";
+import { isoNow } from "../platform/time.js";
+import type { AppContext } from "./context.js";
+import { idempotencyClaim, priorResponse, rememberResponse, replay } from "./idempotency.js";
+import { etagOf } from "./resource.js";
+
+export interface Change {
+  /** `<thing>.<verb>`, e.g. `member.added`; also the event's type. */
+  action: string;
+  targetType: string;
+  targetId: string;
+  /** The changed fields (`{ field: { from, to } }`) or the created record's fields. */
+  changes: Record<string, unknown>;
+}
+
+export interface ChangeRecorder {
+  db: Db;
+  at: string;
+  /** Appends the audit entry and the event for one change, inside the current transaction. */
+  record(change: Change): void;
+}
+
+/**
+ * The one way business state changes: the work, its audit entries, its events and its idempotency
+ * record commit together in one transaction; events reach live subscribers only after the commit.
+ */
+export function commitChange<T, S extends 200 | 201 | 202 | 204>(
+  c: AppContext,
+  status: S,
+  work: (recorder: ChangeRecorder) => T,
+): Response & TypedResponse<T, S, "json"> {
+  const scope = c.var.scope;
+  const claim = idempotencyClaim(c);
+  const events: BusinessEvent[] = [];
+  const at = isoNow();
+  const recorder: ChangeRecorder = {
+    db: scope.db,
+    at,
+    record(change) {
+      appendAudit(scope.db, { at, actor: scope.actor, requestId: scope.requestId, ...change });
+      events.push(
+        appendEvent(scope.db, {
+          at,
+          type: change.action,
+          subjectType: change.targetType,
+          subjectId: change.targetId,
+          data: { changes: change.changes, actor: scope.actor },
+        }),
+      );
+    },
+  };
+
+  const outcome = scope.db.transaction(() => {
+    const prior = claim ? priorResponse(scope.db, claim) : undefined;
+    if (prior) return { prior };
+    const body = work(recorder);
+    const text = status === 204 || body === undefined ? "" : JSON.stringify(body);
+    if (claim) rememberResponse(scope.db, claim, status, text);
+    return { body, text };
+  });
+  c.var.deps.bus.publish(scope.businessId, events);
+  return respond() as Response & TypedResponse<T, S, "json">;
+
+  function respond(): Response {
+    if ("prior" in outcome && outcome.prior) return replay(c, outcome.prior);
+    if (status === 204) return c.body(null, 204);
+    if (status !== 202) c.header("ETag", etagOf(outcome.body));
+    c.header("Content-Type", "application/json");
+    return c.body(outcome.text as string, status as 200);
+  }
+}

@@ -1,0 +1,86 @@
+import type { Context } from "hono";
+import type { Role } from "../businesses/roles.js";
+import type { Actor } from "../platform/audit.js";
+import type { EventBus } from "../platform/event-log.js";
+import type { MetricsRegistry } from "../platform/metrics.js";
+import type { Db, DbMeter, SqlConnection } from "../platform/sql.js";
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** A business database borrowed from the runtime's pool; release() returns it. */
+export interface BusinessHandle {
+  connection: SqlConnection;
+  release(): void;
+}
+
+export interface BusinessDatabases {
+  /** Opens (creating and migrating if needed) the database of a business the caller was already admitted to. */
+  acquire(businessId: string): BusinessHandle;
+  openCount(): number;
+}
+
+export interface AppConfig {
+  corsOrigins: string[];
+  /** Sustained requests per second per credential; 0 turns the general limit off. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  loginFailuresPerAccount: number;
+  loginFailuresPerAddress: number;
+  loginWindowSeconds: number;
+  accessTokenSeconds: number;
+  refreshTokenDays: number;
+  sseHeartbeatMs: number;
+  metricsToken: string | undefined;
+}
+
+export interface AppDeps {
+  core: SqlConnection;
+  businesses: BusinessDatabases;
+  jwtKey: Uint8Array;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  bus: EventBus;
+  config: AppConfig;
+  /** Fired when the server begins to stop: long-lived streams end so the drain can finish. */
+  stopping: AbortSignal;
+  /** The caller's network address, as the runtime knows it. */
+  clientAddress(c: Context): string;
+}
+
+export type Principal =
+  | { kind: "user"; userId: string; sessionId: string }
+  | { kind: "apiKey"; keyId: string; businessId: string; role: Role };
+
+/** What business code receives: one business, the caller's role in it, and that business's database only. */
+export interface BusinessScope {
+  businessId: string;
+  name: string;
+  baseCurrency: string;
+  role: Role;
+  actor: Actor;
+  requestId: string;
+  db: Db;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    requestId: string;
+    meter: DbMeter;
+    coreDb: Db;
+    principal: Principal;
+    scope: BusinessScope;
+    bodyHash: string | undefined;
+  };
+}
+
+export type AppContext = Context<AppEnv>;
+
+export function actorOf(principal: Principal): Actor {
+  return principal.kind === "user" ? { type: "user", id: principal.userId } : { type: "api_key", id: principal.keyId };
+}

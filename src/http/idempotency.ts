@@ -1,0 +1,95 @@
+import type { MiddlewareHandler } from "hono";
+import { sha256Hex } from "../platform/crypto.js";
+import { badRequest, conflict } from "../platform/problem.js";
+import type { Db } from "../platform/sql.js";
+import type { AppContext, AppEnv } from "./context.js";
+
+const RETENTION_MS = 24 * 60 * 60 * 1000;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotencyClaim {
+  principal: string;
+  key: string;
+  method: string;
+  path: string;
+  bodyHash: string;
+}
+
+interface StoredResponse {
+  method: string;
+  path: string;
+  body_hash: string;
+  status: number;
+  response: string;
+}
+
+export function idempotencyClaim(c: AppContext): IdempotencyClaim | undefined {
+  const key = c.req.header("Idempotency-Key");
+  const bodyHash = c.get("bodyHash");
+  if (key === undefined || bodyHash === undefined) return undefined;
+  const actor = c.var.scope.actor;
+  return { principal: `${actor.type}:${actor.id}`, key, method: c.req.method, path: c.req.path, bodyHash };
+}
+
+/** The first response to this key, or 409 when the key was used for a different request. */
+export function priorResponse(db: Db, claim: IdempotencyClaim): { status: number; body: string } | undefined {
+  const row = db.get<StoredResponse>(
+    "SELECT method, path, body_hash, status, response FROM idempotency_records WHERE principal = ? AND key = ? AND created_ms > ?",
+    claim.principal,
+    claim.key,
+    Date.now() - RETENTION_MS,
+  );
+  if (!row) return undefined;
+  if (row.method !== claim.method || row.path !== claim.path || row.body_hash !== claim.bodyHash) {
+    throw conflict("This Idempotency-Key was already used with a different request.");
+  }
+  return { status: row.status, body: row.response };
+}
+
+/** Stored in the same transaction as the change it answers for, so a replay can never re-apply it. */
+export function rememberResponse(db: Db, claim: IdempotencyClaim, status: number, body: string): void {
+  const now = Date.now();
+  db.run("DELETE FROM idempotency_records WHERE principal = ? AND key = ?", claim.principal, claim.key);
+  db.run(
+    "INSERT INTO idempotency_records (principal, key, method, path, body_hash, status, response, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    claim.principal,
+    claim.key,
+    claim.method,
+    claim.path,
+    claim.bodyHash,
+    status,
+    body,
+    now,
+  );
+  // expired records go a few at a time, so no request pays for a large sweep
+  db.run(
+    "DELETE FROM idempotency_records WHERE (principal, key) IN (SELECT principal, key FROM idempotency_records WHERE created_ms < ? LIMIT 16)",
+    now - RETENTION_MS,
+  );
+}
+
+export function replay(c: AppContext, prior: { status: number; body: string }): Response {
+  c.header("Idempotent-Replayed", "true");
+  if (prior.status === 204 || prior.body === "") return c.body(null, prior.status as 204);
+  c.header("Content-Type", "application/json");
+  return c.body(prior.body, prior.status as 200);
+}
+
+/**
+ * For POSTs inside a business that carry Idempotency-Key: hashes the raw body and answers a repeat from
+ * the stored response before any work is done. The write itself re-checks inside its transaction.
+ */
+export const idempotencyGate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = c.req.header("Idempotency-Key");
+  if (c.req.method !== "POST" || key === undefined) return next();
+  if (!KEY_PATTERN.test(key)) {
+    throw badRequest("Idempotency-Key must be 1–255 visible ASCII characters.", [
+      { path: "header.Idempotency-Key", message: "invalid" },
+    ]);
+  }
+  c.set("bodyHash", sha256Hex(await c.req.text()));
+  const claim = idempotencyClaim(c)!;
+  const prior = priorResponse(c.var.scope.db, claim);
+  if (prior) return replay(c, prior);
+  return next();
+};

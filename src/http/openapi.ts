@@ -1,0 +1,53 @@
+import { z } from "@hono/zod-openapi";
+
+/** Shared OpenAPI pieces: the problem shape and the standard error responses of every route. */
+export const problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+const problemContent = { "application/problem+json": { schema: problem } };
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed JSON, a wrong type or format, or an unknown field.",
+  401: "Missing, malformed, tampered or expired credentials.",
+  403: "Your role in this business lacks the permission.",
+  404: "No such resource, or a business you are not a member of.",
+  409: "Conflict: a duplicate, or an Idempotency-Key reused with a different body.",
+  412: "If-Match does not match the current ETag.",
+  413: "The body is larger than 1 MiB.",
+  415: "The body is not JSON.",
+  422: "Well-formed, but breaks a business rule.",
+  429: "Rate limited; see Retry-After.",
+};
+
+export function errorResponses(...statuses: number[]) {
+  const out: Record<number, { description: string; content: typeof problemContent }> = {};
+  for (const status of statuses) out[status] = { description: DESCRIPTIONS[status] ?? "Error", content: problemContent };
+  return out;
+}
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const bearer = [{ bearerAuth: [] }];
+
+/** The errors any authenticated business route can answer with. */
+export const BUSINESS_READ_ERRORS = [400, 401, 403, 404, 429] as const;
+export const BUSINESS_WRITE_ERRORS = [400, 401, 403, 404, 409, 413, 415, 422, 429] as const;
+
+export const businessIdParam = z.object({
+  businessId: z.string().max(64).openapi({ param: { name: "businessId", in: "path" }, example: "biz_01j9z3k4m5n6p7q8r9s0t1v2w3" }),
+});

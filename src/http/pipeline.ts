@@ -1,0 +1,127 @@
+import type { MiddlewareHandler } from "hono";
+import type { Identity } from "../identity/service.js";
+import * as businesses from "../businesses/store.js";
+import { can, type Permission } from "../businesses/roles.js";
+import { sha256Hex, timingSafeEqual } from "../platform/crypto.js";
+import { forbidden, notFound, tooManyRequests, unauthorized } from "../platform/problem.js";
+import { TokenBuckets } from "../platform/rate-limit.js";
+import { Db, DbMeter } from "../platform/sql.js";
+import { type AppDeps, type AppEnv, actorOf, type Principal } from "./context.js";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Request id, per-request database meter, Server-Timing, metrics and the access log. */
+export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header("X-Request-Id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const meter = new DbMeter();
+    c.set("deps", deps);
+    c.set("requestId", requestId);
+    c.set("meter", meter);
+    c.set("coreDb", new Db(deps.core, meter));
+    await next();
+    const total = performance.now() - started;
+    const headers = c.res.headers;
+    headers.set("X-Request-Id", requestId);
+    let timing = `app;dur=${total.toFixed(3)}`;
+    if (meter.statements > 0) timing += `, db;dur=${meter.durationMs.toFixed(3)};desc="${meter.statements} statements"`;
+    headers.set("Server-Timing", timing);
+    const route = c.req.routePath || "unmatched";
+    const status = c.res.status;
+    deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(status) });
+    deps.metrics.httpDuration.observe({ route, method: c.req.method }, total / 1000);
+    if (meter.statements > 0) {
+      deps.metrics.dbStatements.inc({}, meter.statements);
+      deps.metrics.dbSeconds.inc({}, meter.durationMs / 1000);
+    }
+    deps.logger.debug({ requestId, method: c.req.method, route, status, ms: Number(total.toFixed(3)) }, "request");
+  };
+}
+
+const API_KEY = /^cf_(key_[0-9a-z]{26})_([0-9a-f]{64})$/;
+
+export function authenticate(identity: Identity): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("Authorization");
+    const match = header?.match(/^Bearer ([\x21-\x7e]{1,4096})$/);
+    if (!match) throw unauthorized("Send credentials as `Authorization: Bearer <token>`.");
+    const token = match[1]!;
+    let principal: Principal;
+    if (token.startsWith("cf_")) {
+      const parts = token.match(API_KEY);
+      const key = parts ? businesses.findActiveApiKey(c.var.coreDb, parts[1]!) : undefined;
+      if (!key || !timingSafeEqual(key.secret_hash, sha256Hex(parts![2]!))) throw unauthorized("The API key is not valid.");
+      principal = { kind: "apiKey", keyId: key.id, businessId: key.business_id, role: key.role };
+    } else {
+      const claims = await identity.authenticateAccessToken(c.var.coreDb, token);
+      principal = { kind: "user", userId: claims.userId, sessionId: claims.sessionId };
+    }
+    c.set("principal", principal);
+    return next();
+  };
+}
+
+/** The general limit per credential (user or API key), after authentication. */
+export function rateLimit(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const buckets = new TokenBuckets(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
+  return async (c, next) => {
+    if (deps.config.rateLimitPerSecond > 0) {
+      const p = c.var.principal;
+      const wait = buckets.take(p.kind === "user" ? `u:${p.userId}` : `k:${p.keyId}`);
+      if (wait > 0) throw tooManyRequests(wait);
+    }
+    return next();
+  };
+}
+
+/**
+ * Admits the caller to one business before any business code runs: membership and role from the core
+ * database, then a handle to that business's database and nothing else. Not a member → 404, so a
+ * business's existence never leaks.
+ */
+export const businessScope: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const businessId = c.req.param("businessId") ?? "";
+  const principal = c.var.principal;
+  const db = c.var.coreDb;
+  let admitted: businesses.MemberBusinessRow | undefined;
+  if (principal.kind === "user") {
+    admitted = businesses.findMemberBusiness(db, businessId, principal.userId);
+  } else if (principal.businessId === businessId) {
+    const business = businesses.findBusiness(db, businessId);
+    admitted = business && { ...business, role: principal.role };
+  }
+  if (!admitted) throw notFound("No such business.");
+  const handle = c.var.deps.businesses.acquire(admitted.id);
+  try {
+    c.set("scope", {
+      businessId: admitted.id,
+      name: admitted.name,
+      baseCurrency: admitted.base_currency,
+      role: admitted.role,
+      actor: actorOf(principal),
+      requestId: c.var.requestId,
+      db: new Db(handle.connection, c.var.meter),
+    });
+    await next();
+  } finally {
+    handle.release();
+  }
+};
+
+/** Route middleware: the caller's role in this business must carry the permission, or 403. */
+export function requires(permission: Permission): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!can(c.var.scope.role, permission)) {
+      throw forbidden(`Your role (${c.var.scope.role}) does not allow ${permission} in this business.`);
+    }
+    return next();
+  };
+}
+
+/** Route middleware for routes only people (not API keys) may use. */
+export const usersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.var.principal.kind !== "user") throw forbidden("API keys act inside their business; this route is for people.");
+  return next();
+};

@@ -1,0 +1,67 @@
+/** An RFC 9457 problem: every error the API returns has this shape. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  412: "Precondition Failed",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  428: "Precondition Required",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    detail: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+  }
+
+  toProblem(): Problem {
+    const problem: Problem = {
+      type: `https://coreflow360.dev/problems/${this.slug}`,
+      title: TITLES[this.status] ?? "Error",
+      status: this.status,
+      detail: this.message,
+    };
+    if (this.errors && this.errors.length > 0) problem.errors = this.errors;
+    return problem;
+  }
+}
+
+export const badRequest = (detail: string, errors?: FieldError[]) =>
+  new ProblemError(400, "invalid-request", detail, errors);
+export const unauthorized = (detail = "Missing, malformed, expired or revoked credentials.") =>
+  new ProblemError(401, "unauthorized", detail);
+export const forbidden = (detail: string) => new ProblemError(403, "forbidden", detail);
+export const notFound = (detail = "No such resource.") => new ProblemError(404, "not-found", detail);
+export const conflict = (detail: string) => new ProblemError(409, "conflict", detail);
+export const preconditionFailed = (detail = "If-Match does not match the current ETag.") =>
+  new ProblemError(412, "precondition-failed", detail);
+export const unprocessable = (detail: string, errors?: FieldError[]) =>
+  new ProblemError(422, "business-rule", detail, errors);
+export const tooManyRequests = (retryAfterSeconds: number, detail = "Too many requests; retry later.") =>
+  new ProblemError(429, "rate-limited", detail, undefined, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -1,0 +1,98 @@
+/**
+ * The storage seam between business code and a runtime. Business code is synchronous SQL
+ * (better-sqlite3 on Node, Durable Object SQLite on Workers); both fit this interface.
+ */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+export interface RunResult {
+  changes: number;
+}
+
+export interface PreparedStatement {
+  all(...params: SqlValue[]): unknown[];
+  get(...params: SqlValue[]): unknown;
+  run(...params: SqlValue[]): RunResult;
+}
+
+export interface SqlConnection {
+  /** A prepared statement, cached by the connection for its lifetime. */
+  statement(sql: string): PreparedStatement;
+  /** Runs one or more statements without parameters (migrations). */
+  exec(sql: string): void;
+  /** Runs fn inside one write transaction; it commits when fn returns and rolls back when it throws. */
+  transaction<T>(fn: () => T): T;
+}
+
+/** What one request spent in the database: feeds Server-Timing and /metrics. */
+export class DbMeter {
+  statements = 0;
+  durationMs = 0;
+}
+
+/**
+ * A connection as seen by one request: the same statements, counted and timed for that request.
+ * Handing business code this object (and nothing else) is what keeps it inside one database.
+ */
+export class Db {
+  constructor(
+    private readonly connection: SqlConnection,
+    readonly meter: DbMeter,
+  ) {}
+
+  all<T>(sql: string, ...params: SqlValue[]): T[] {
+    const start = performance.now();
+    try {
+      return this.connection.statement(sql).all(...params) as T[];
+    } finally {
+      this.count(start);
+    }
+  }
+
+  get<T>(sql: string, ...params: SqlValue[]): T | undefined {
+    const start = performance.now();
+    try {
+      return this.connection.statement(sql).get(...params) as T | undefined;
+    } finally {
+      this.count(start);
+    }
+  }
+
+  run(sql: string, ...params: SqlValue[]): RunResult {
+    const start = performance.now();
+    try {
+      return this.connection.statement(sql).run(...params);
+    } finally {
+      this.count(start);
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.connection.transaction(fn);
+  }
+
+  private count(start: number): void {
+    this.meter.statements += 1;
+    this.meter.durationMs += performance.now() - start;
+  }
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Brings a database to the newest version of its chain, one transaction per migration. */
+export function migrate(connection: SqlConnection, migrations: readonly Migration[]): number {
+  const current = (connection.statement("PRAGMA user_version").get() as { user_version: number }).user_version;
+  let version = current;
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (migration.version <= version) continue;
+    connection.transaction(() => {
+      connection.exec(migration.sql);
+      connection.exec(`PRAGMA user_version = ${migration.version}`);
+    });
+    version = migration.version;
+  }
+  return version;
+}

@@ -1,0 +1,53 @@
+import type { AppConfig } from "../../http/context.js";
+import type { Synchronous } from "./sqlite.js";
+
+export interface NodeConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: string;
+  synchronous: Synchronous;
+  businessPoolSize: number;
+  jwtSecret: string | undefined;
+  app: AppConfig;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+/** Every setting comes from the environment, with defaults that run on a laptop with zero setup. */
+export function readConfig(env: NodeJS.ProcessEnv): NodeConfig {
+  const synchronous = (env.SQLITE_SYNCHRONOUS ?? "NORMAL").toUpperCase();
+  if (synchronous !== "NORMAL" && synchronous !== "FULL") throw new Error("SQLITE_SYNCHRONOUS must be NORMAL or FULL");
+  const jwtSecret = env.JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && jwtSecret.length < 32) throw new Error("JWT_SECRET must be at least 32 characters");
+  return {
+    port: int(env, "PORT", 8787),
+    host: env.HOST || "127.0.0.1",
+    dataDir: env.DATA_DIR || "./data",
+    logLevel: env.LOG_LEVEL || "info",
+    synchronous,
+    businessPoolSize: int(env, "BUSINESS_POOL_SIZE", 256, 1),
+    jwtSecret,
+    app: {
+      corsOrigins: (env.CORS_ORIGINS ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+      rateLimitPerSecond: int(env, "RATE_LIMIT_PER_SECOND", 1000),
+      rateLimitBurst: int(env, "RATE_LIMIT_BURST", 2000, 1),
+      loginFailuresPerAccount: int(env, "LOGIN_FAILURES_PER_ACCOUNT", 5, 1),
+      loginFailuresPerAddress: int(env, "LOGIN_FAILURES_PER_ADDRESS", 20, 1),
+      loginWindowSeconds: int(env, "LOGIN_WINDOW_SECONDS", 900, 1),
+      accessTokenSeconds: int(env, "ACCESS_TOKEN_SECONDS", 900, 1),
+      refreshTokenDays: int(env, "REFRESH_TOKEN_DAYS", 30, 1),
+      sseHeartbeatMs: int(env, "SSE_HEARTBEAT_MS", 15_000, 10),
+      metricsToken: env.METRICS_TOKEN || undefined,
+    },
+  };
+}

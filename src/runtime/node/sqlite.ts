@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { BusinessDatabases, BusinessHandle } from "../../http/context.js";
+import { type Migration, migrate, type PreparedStatement, type SqlConnection } from "../../platform/sql.js";
+
+export type Synchronous = "NORMAL" | "FULL";
+
+/** better-sqlite3 behind the platform's SqlConnection, with a statement cache per connection. */
+export class NodeSqlConnection implements SqlConnection {
+  private readonly statements = new Map<string, PreparedStatement>();
+  readonly db: Database.Database;
+
+  constructor(file: string, synchronous: Synchronous) {
+    this.db = new Database(file, { timeout: 5000 });
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${synchronous}`);
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+  }
+
+  statement(sql: string): PreparedStatement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql) as unknown as PreparedStatement;
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Reads a migration chain: `NNNN_name.sql` files, applied in order of NNNN. */
+export function loadMigrations(dir: string): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .map((f) => ({ version: Number(f.slice(0, 4)), name: f, sql: readFileSync(join(dir, f), "utf8") }))
+    .sort((a, b) => a.version - b.version);
+}
+
+interface PooledBusiness {
+  connection: NodeSqlConnection;
+  borrowers: number;
+}
+
+/**
+ * A bounded pool of open business databases, least recently used first out. A database in use by a
+ * request is never closed under it; the pool may exceed its bound until those requests finish.
+ */
+export class BusinessPool implements BusinessDatabases {
+  private readonly open = new Map<string, PooledBusiness>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly migrations: Migration[],
+    private readonly synchronous: Synchronous,
+    private readonly capacity: number,
+  ) {}
+
+  acquire(businessId: string): BusinessHandle {
+    if (!/^biz_[0-9a-z]{26}$/.test(businessId)) throw new Error(`not a business id: ${businessId}`);
+    let entry = this.open.get(businessId);
+    if (entry) {
+      this.open.delete(businessId); // re-insert: Map order is recency order
+    } else {
+      const connection = new NodeSqlConnection(join(this.dir, `${businessId}.db`), this.synchronous);
+      try {
+        migrate(connection, this.migrations);
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+      entry = { connection, borrowers: 0 };
+      this.evict();
+    }
+    this.open.set(businessId, entry);
+    entry.borrowers += 1;
+    const borrowed = entry;
+    let released = false;
+    return {
+      connection: entry.connection,
+      release: () => {
+        if (released) return;
+        released = true;
+        borrowed.borrowers -= 1;
+      },
+    };
+  }
+
+  private evict(): void {
+    for (const [id, entry] of this.open) {
+      if (this.open.size < this.capacity) return;
+      if (entry.borrowers > 0) continue;
+      entry.connection.close();
+      this.open.delete(id);
+    }
+  }
+
+  openCount(): number {
+    return this.open.size;
+  }
+
+  closeAll(): void {
+    for (const entry of this.open.values()) entry.connection.close();
+    this.open.clear();
+  }
+}

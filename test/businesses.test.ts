@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
+
+let server: RunningServer;
+let api: Client;
+
+beforeAll(async () => {
+  server = await startServer();
+  api = client(server.url);
+});
+afterAll(async () => {
+  await server.stop();
+  removeDataDir(server.dataDir);
+});
+
+describe("businesses", () => {
+  it("creates a business whose creator is its owner, and lists it", async () => {
+    const owner = await registerUser(api);
+    const created = await api.post("/businesses", { name: "Northwind", baseCurrency: "EUR" }, { token: owner.token });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: "Northwind", baseCurrency: "EUR", role: "owner" });
+    expect(created.headers.get("etag")).toBeTruthy();
+
+    const got = await api.get(`/businesses/${created.body.id}`, { token: owner.token });
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual(created.body);
+    expect(got.headers.get("etag")).toBe(created.headers.get("etag"));
+
+    const list = await api.get("/businesses", { token: owner.token });
+    expect(list.body).toEqual({ data: [created.body], nextCursor: null });
+    const me = await api.get("/me", { token: owner.token });
+    expect(me.body.memberships).toEqual([{ businessId: created.body.id, name: "Northwind", role: "owner" }]);
+  });
+
+  it("refuses unknown currencies and fields", async () => {
+    const owner = await registerUser(api);
+    for (const body of [
+      { name: "X", baseCurrency: "XYZ" },
+      { name: "X", baseCurrency: "usd" },
+      { name: "X", baseCurrency: "USD", extra: 1 },
+      { name: 5, baseCurrency: "USD" },
+    ]) {
+      const res = await api.post("/businesses", body, { token: owner.token });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await api.get("/businesses", { token: owner.token })).body.data).toEqual([]);
+  });
+
+  it("paginates with cursors, each business exactly once", async () => {
+    const owner = await registerUser(api);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await createBusiness(api, owner.token, `B${i}`));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await api.get(`/businesses?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { token: owner.token });
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.data.map((b: { id: string }) => b.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(ids.sort());
+    expect((await api.get("/businesses?cursor=garbage", { token: owner.token })).status).toBe(400);
+    expect((await api.get("/businesses?limit=0", { token: owner.token })).status).toBe(400);
+    expect((await api.get("/businesses?limit=201", { token: owner.token })).status).toBe(400);
+  });
+
+  it("updates with If-Match: a stale ETag gets 412 and changes nothing", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token, "Old name");
+    const got = await api.get(`/businesses/${id}`, { token: owner.token });
+    const etag = got.headers.get("etag")!;
+    const renamed = await api.patch(`/businesses/${id}`, { name: "New name" }, { token: owner.token, headers: { "If-Match": etag } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.name).toBe("New name");
+    const stale = await api.patch(`/businesses/${id}`, { name: "Stale" }, { token: owner.token, headers: { "If-Match": etag } });
+    expect(stale.status).toBe(412);
+    expect((await api.get(`/businesses/${id}`, { token: owner.token })).body.name).toBe("New name");
+    const notModified = await api.get(`/businesses/${id}`, { token: owner.token, headers: { "If-None-Match": renamed.headers.get("etag")! } });
+    expect(notModified.status).toBe(304);
+    const currency = await api.patch(`/businesses/${id}`, { baseCurrency: "GBP" }, { token: owner.token });
+    expect(currency.status).toBe(422);
+  });
+
+  it("only an owner deletes a business; afterwards it is gone for everyone", async () => {
+    const owner = await registerUser(api);
+    const admin = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    await api.post(`/businesses/${id}/members`, { email: admin.email, role: "admin" }, { token: owner.token });
+    expect((await api.delete(`/businesses/${id}`, { token: admin.token })).status).toBe(403);
+    expect((await api.delete(`/businesses/${id}`, { token: owner.token })).status).toBe(204);
+    expect((await api.get(`/businesses/${id}`, { token: owner.token })).status).toBe(404);
+    expect((await api.get(`/businesses/${id}`, { token: admin.token })).status).toBe(404);
+  });
+});
+
+describe("members and roles", () => {
+  it("adds, changes and removes members; one owner is always kept", async () => {
+    const owner = await registerUser(api);
+    const other = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+
+    const added = await api.post(`/businesses/${id}/members`, { email: other.email, role: "viewer" }, { token: owner.token });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ userId: other.userId, role: "viewer" });
+    expect((await api.post(`/businesses/${id}/members`, { email: other.email, role: "viewer" }, { token: owner.token })).status).toBe(409);
+    expect((await api.post(`/businesses/${id}/members`, { email: "nobody@nowhere.example", role: "viewer" }, { token: owner.token })).status).toBe(422);
+
+    // the last owner cannot be demoted or removed
+    expect((await api.patch(`/businesses/${id}/members/${owner.userId}`, { role: "admin" }, { token: owner.token })).status).toBe(422);
+    expect((await api.delete(`/businesses/${id}/members/${owner.userId}`, { token: owner.token })).status).toBe(422);
+
+    // with a second owner, the first can step down
+    expect((await api.patch(`/businesses/${id}/members/${other.userId}`, { role: "owner" }, { token: owner.token })).status).toBe(200);
+    expect((await api.patch(`/businesses/${id}/members/${owner.userId}`, { role: "viewer" }, { token: owner.token })).status).toBe(200);
+    const members = await api.get(`/businesses/${id}/members`, { token: other.token });
+    const roles = Object.fromEntries(members.body.data.map((m: { userId: string; role: string }) => [m.userId, m.role]));
+    expect(roles).toEqual({ [owner.userId]: "viewer", [other.userId]: "owner" });
+
+    // a viewer may leave; then the business is not theirs to see
+    expect((await api.delete(`/businesses/${id}/members/${owner.userId}`, { token: owner.token })).status).toBe(204);
+    expect((await api.get(`/businesses/${id}`, { token: owner.token })).status).toBe(404);
+  });
+
+  it("enforces the role matrix", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const people: Record<string, Awaited<ReturnType<typeof registerUser>>> = {};
+    for (const role of ["admin", "accountant", "sales", "viewer"]) {
+      people[role] = await registerUser(api);
+      await api.post(`/businesses/${id}/members`, { email: people[role]!.email, role }, { token: owner.token });
+    }
+    const newcomer = await registerUser(api);
+    // admins manage members but cannot create owners or touch the owner
+    expect((await api.post(`/businesses/${id}/members`, { email: newcomer.email, role: "owner" }, { token: people.admin!.token })).status).toBe(403);
+    expect((await api.patch(`/businesses/${id}/members/${owner.userId}`, { role: "viewer" }, { token: people.admin!.token })).status).toBe(403);
+    expect((await api.delete(`/businesses/${id}/members/${owner.userId}`, { token: people.admin!.token })).status).toBe(403);
+    expect((await api.patch(`/businesses/${id}`, { name: "By admin" }, { token: people.admin!.token })).status).toBe(200);
+    for (const role of ["accountant", "sales", "viewer"]) {
+      const token = people[role]!.token;
+      expect((await api.get(`/businesses/${id}`, { token })).status, role).toBe(200);
+      expect((await api.get(`/businesses/${id}/members`, { token })).status, role).toBe(200);
+      expect((await api.patch(`/businesses/${id}`, { name: "Nope" }, { token })).status, role).toBe(403);
+      expect((await api.post(`/businesses/${id}/members`, { email: newcomer.email, role: "viewer" }, { token })).status, role).toBe(403);
+      expect((await api.post(`/businesses/${id}/api-keys`, { name: "k", role: "viewer" }, { token })).status, role).toBe(403);
+    }
+    expect((await api.get(`/businesses/${id}/audit`, { token: people.accountant!.token })).status).toBe(200);
+    expect((await api.get(`/businesses/${id}/audit`, { token: people.viewer!.token })).status).toBe(403);
+    expect((await api.get(`/businesses/${id}/audit`, { token: people.sales!.token })).status).toBe(403);
+  });
+});
+
+describe("API keys", () => {
+  it("shows the key once, stores no secret, acts with its role, and is revoked at once", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const other = await createBusiness(api, owner.token, "Other");
+    const created = await api.post(`/businesses/${id}/api-keys`, { name: "reporting", role: "viewer" }, { token: owner.token });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    expect(key).toMatch(/^cf_key_[0-9a-z]{26}_[0-9a-f]{64}$/);
+
+    const list = await api.get(`/businesses/${id}/api-keys`, { token: owner.token });
+    expect(list.body.data).toHaveLength(1);
+    expect(JSON.stringify(list.body)).not.toContain(key.slice(-64));
+
+    expect((await api.get(`/businesses/${id}`, { token: key })).body.role).toBe("viewer");
+    expect((await api.patch(`/businesses/${id}`, { name: "no" }, { token: key })).status).toBe(403);
+    expect((await api.get(`/businesses/${other}`, { token: key })).status).toBe(404);
+    expect((await api.get("/me", { token: key })).status).toBe(403);
+    const listed = await api.get("/businesses", { token: key });
+    expect(listed.body.data.map((b: { id: string }) => b.id)).toEqual([id]);
+
+    const wrongSecret = key.slice(0, -1) + (key.endsWith("0") ? "1" : "0");
+    expect((await api.get(`/businesses/${id}`, { token: wrongSecret })).status).toBe(401);
+
+    expect((await api.delete(`/businesses/${id}/api-keys/${created.body.id}`, { token: owner.token })).status).toBe(204);
+    expect((await api.get(`/businesses/${id}`, { token: key })).status).toBe(401);
+    expect((await api.post(`/businesses/${id}/api-keys`, { name: "x", role: "owner" }, { token: owner.token })).status).toBe(400);
+  });
+});

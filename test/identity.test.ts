@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { client, registerUser } from "./support/api.js";
+import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
+
+let server: RunningServer;
+let api: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  server = await startServer({ env: { LOGIN_FAILURES_PER_ACCOUNT: "3", LOGIN_FAILURES_PER_ADDRESS: "1000" } });
+  api = client(server.url);
+});
+afterAll(async () => {
+  await server.stop();
+  removeDataDir(server.dataDir);
+});
+
+describe("register, login, me", () => {
+  it("registers, signs in and shows the user with no memberships", async () => {
+    const email = `Ada.${Date.now()}@Example.com`;
+    const reg = await api.post("/auth/register", { email, password: "a long passphrase", name: "Ada" });
+    expect(reg.status).toBe(201);
+    expect(reg.body.user.email).toBe(email.toLowerCase());
+    expect(reg.body.expiresIn).toBe(900);
+    expect(typeof reg.body.refreshToken).toBe("string");
+    expect(JSON.stringify(reg.body)).not.toContain("password");
+
+    const login = await api.post("/auth/login", { email, password: "a long passphrase" });
+    expect(login.status).toBe(200);
+    expect(login.body.user.id).toBe(reg.body.user.id);
+
+    const me = await api.get("/me", { token: login.body.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ user: reg.body.user, memberships: [] });
+  });
+
+  it("refuses a duplicate email with 409 and changes nothing", async () => {
+    const user = await registerUser(api);
+    const again = await api.post("/auth/register", { email: user.email.toUpperCase(), password: "another passphrase", name: "X" });
+    expect(again.status).toBe(409);
+    expect(again.headers.get("content-type")).toContain("application/problem+json");
+    const login = await api.post("/auth/login", { email: user.email, password: user.password });
+    expect(login.status).toBe(200);
+  });
+
+  it("rejects bad registrations with 400 and the field paths", async () => {
+    const res = await api.post("/auth/register", { email: "not-an-email", password: "short", name: "", admin: true });
+    expect(res.status).toBe(400);
+    const paths = res.body.errors.map((e: { path: string }) => e.path).sort();
+    expect(paths).toEqual(["admin", "email", "name", "password"]);
+  });
+
+  it("gives the same answer for an unknown email and a wrong password", async () => {
+    const user = await registerUser(api);
+    const wrong = await api.post("/auth/login", { email: user.email, password: "wrong password!" });
+    const unknown = await api.post("/auth/login", { email: `nobody${Date.now()}@example.com`, password: "wrong password!" });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+  });
+
+  it("locks an account with 429 and Retry-After after repeated failures", async () => {
+    const user = await registerUser(api);
+    for (let i = 0; i < 3; i++) {
+      expect((await api.post("/auth/login", { email: user.email, password: "wrong password!" })).status).toBe(401);
+    }
+    const locked = await api.post("/auth/login", { email: user.email, password: user.password });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
+
+describe("refresh tokens", () => {
+  it("rotates: each refresh token works once, and reusing one revokes the whole family", async () => {
+    const user = await registerUser(api);
+    const first = await api.post("/auth/refresh", { refreshToken: user.refreshToken });
+    expect(first.status).toBe(200);
+    const second = await api.post("/auth/refresh", { refreshToken: first.body.refreshToken });
+    expect(second.status).toBe(200);
+    expect((await api.get("/me", { token: second.body.accessToken })).status).toBe(200);
+
+    // replaying the first, already-used token is theft: the family dies
+    const reuse = await api.post("/auth/refresh", { refreshToken: user.refreshToken });
+    expect(reuse.status).toBe(401);
+    expect((await api.post("/auth/refresh", { refreshToken: second.body.refreshToken })).status).toBe(401);
+    expect((await api.get("/me", { token: second.body.accessToken })).status).toBe(401);
+  });
+
+  it("logout ends the session at once", async () => {
+    const user = await registerUser(api);
+    expect((await api.get("/me", { token: user.token })).status).toBe(200);
+    expect((await api.post("/auth/logout", { refreshToken: user.refreshToken })).status).toBe(204);
+    expect((await api.get("/me", { token: user.token })).status).toBe(401);
+    expect((await api.post("/auth/refresh", { refreshToken: user.refreshToken })).status).toBe(401);
+  });
+});
+
+describe("access tokens", () => {
+  it("rejects missing, malformed, tampered and alg:none tokens with 401", async () => {
+    const user = await registerUser(api);
+    const [header, payload, signature] = user.token.split(".");
+    const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: "usr_someoneelse" })).toString("base64url");
+    const none = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
+    const cases: Record<string, string | undefined> = {
+      missing: undefined,
+      garbage: "Bearer not-a-token",
+      noScheme: user.token,
+      tampered: `Bearer ${header}.${forged}.${signature}`,
+      algNone: `Bearer ${none}.${payload}.`,
+      badKey: "Bearer cf_key_00000000000000000000000000_" + "0".repeat(64),
+    };
+    for (const [name, authorization] of Object.entries(cases)) {
+      const res = await api.get("/me", { headers: authorization ? { Authorization: authorization } : {} });
+      expect(res.status, name).toBe(401);
+      expect(res.headers.get("content-type"), name).toContain("application/problem+json");
+    }
+  });
+
+  it("rejects an expired token", async () => {
+    const short = await startServer({ env: { ACCESS_TOKEN_SECONDS: "1" } });
+    try {
+      const shortApi = client(short.url);
+      const user = await registerUser(shortApi);
+      expect((await shortApi.get("/me", { token: user.token })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 2100));
+      const res = await shortApi.get("/me", { token: user.token });
+      expect(res.status).toBe(401);
+      expect(res.body.detail).toMatch(/expired/);
+    } finally {
+      await short.stop();
+      removeDataDir(short.dataDir);
+    }
+  });
+});

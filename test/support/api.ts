@@ -1,0 +1,58 @@
+/** A thin HTTP client for black-box tests: JSON in, status + headers + parsed body out. */
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export function client(baseUrl: string) {
+  async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["Content-Type"] ??= "application/json";
+    }
+    const url = path.startsWith("http") ? path : `${baseUrl}${path.startsWith("/api") || path.startsWith("/health") || path.startsWith("/metrics") ? "" : "/api/v1"}${path}`;
+    const response = await fetch(url, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if ((response.headers.get("content-type") ?? "").includes("json") && text) parsed = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+  return {
+    request,
+    get: <T = any>(path: string, o?: RequestOptions) => request<T>("GET", path, o),
+    post: <T = any>(path: string, body?: unknown, o?: RequestOptions) => request<T>("POST", path, { ...o, body }),
+    patch: <T = any>(path: string, body?: unknown, o?: RequestOptions) => request<T>("PATCH", path, { ...o, body }),
+    delete: <T = any>(path: string, o?: RequestOptions) => request<T>("DELETE", path, o),
+  };
+}
+
+export type Client = ReturnType<typeof client>;
+
+let counter = 0;
+/** Registers a fresh user; returns their tokens. */
+export async function registerUser(api: Client, name = "Test User") {
+  counter += 1;
+  const email = `user${Date.now()}${counter}${Math.floor(Math.random() * 1e6)}@example.com`;
+  const password = "correct horse battery staple";
+  const res = await api.post("/auth/register", { email, password, name });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
+  return { email, password, userId: res.body.user.id as string, token: res.body.accessToken as string, refreshToken: res.body.refreshToken as string };
+}
+
+export async function createBusiness(api: Client, token: string, name = "Acme", baseCurrency = "USD") {
+  const res = await api.post("/businesses", { name, baseCurrency }, { token });
+  if (res.status !== 201) throw new Error(`create business failed: ${res.status} ${res.text}`);
+  return res.body.id as string;
+}

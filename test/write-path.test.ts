@@ -1,0 +1,175 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
+
+let server: RunningServer;
+let api: Client;
+
+beforeAll(async () => {
+  server = await startServer({ env: { SSE_HEARTBEAT_MS: "200" } });
+  api = client(server.url);
+});
+afterAll(async () => {
+  await server.stop();
+  removeDataDir(server.dataDir);
+});
+
+describe("audit chain", () => {
+  it("records every change with actor, action, target and fields, and verifies", async () => {
+    const owner = await registerUser(api);
+    const member = await registerUser(api);
+    const id = await createBusiness(api, owner.token, "Audited");
+    await api.patch(`/businesses/${id}`, { name: "Audited Ltd" }, { token: owner.token });
+    await api.post(`/businesses/${id}/members`, { email: member.email, role: "sales" }, { token: owner.token });
+    await api.patch(`/businesses/${id}/members/${member.userId}`, { role: "viewer" }, { token: owner.token });
+
+    const audit = await api.get(`/businesses/${id}/audit`, { token: owner.token });
+    expect(audit.status).toBe(200);
+    expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual([
+      "business.created",
+      "member.added",
+      "business.updated",
+      "member.added",
+      "member.role_changed",
+    ]);
+    const renamed = audit.body.data[2];
+    expect(renamed).toMatchObject({ actorType: "user", actorId: owner.userId, targetType: "business", targetId: id });
+    expect(renamed.changes).toEqual({ name: { from: "Audited", to: "Audited Ltd" } });
+    expect(audit.body.data[1].hash).toBe(audit.body.data[2].prevHash);
+
+    const verify = await api.get(`/businesses/${id}/audit/verify`, { token: owner.token });
+    expect(verify.body).toEqual({ valid: true, entries: 5 });
+  });
+
+  it("detects tampering done behind the server's back", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token, "Tamper");
+    await api.patch(`/businesses/${id}`, { name: "Tamper 2" }, { token: owner.token });
+    const db = new Database(join(server.dataDir, "businesses", `${id}.db`));
+    // the triggers refuse edits; an attacker with file access drops them first
+    expect(() => db.prepare("UPDATE audit_log SET actor_id = 'someone' WHERE seq = 1").run()).toThrow(/append-only/);
+    db.exec("DROP TRIGGER audit_log_is_append_only_update");
+    db.prepare("UPDATE audit_log SET changes = '{}' WHERE seq = 3").run();
+    db.close();
+    const verify = await api.get(`/businesses/${id}/audit/verify`, { token: owner.token });
+    expect(verify.body).toMatchObject({ valid: false, firstInvalidSeq: 3 });
+  });
+});
+
+describe("Idempotency-Key", () => {
+  it("replays the first response for the same body and refuses a different body with 409", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const headers = { "Idempotency-Key": "create-key-1" };
+    const first = await api.post(`/businesses/${id}/api-keys`, { name: "ci", role: "viewer" }, { token: owner.token, headers });
+    const again = await api.post(`/businesses/${id}/api-keys`, { name: "ci", role: "viewer" }, { token: owner.token, headers });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.text).toBe(first.text);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    const different = await api.post(`/businesses/${id}/api-keys`, { name: "other", role: "viewer" }, { token: owner.token, headers });
+    expect(different.status).toBe(409);
+    const keys = await api.get(`/businesses/${id}/api-keys`, { token: owner.token });
+    expect(keys.body.data).toHaveLength(1);
+  });
+
+  it("applies a burst of concurrent repeats exactly once", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const headers = { "Idempotency-Key": "burst" };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => api.post(`/businesses/${id}/api-keys`, { name: "burst", role: "sales" }, { token: owner.token, headers })),
+    );
+    expect(new Set(results.map((r) => r.status))).toEqual(new Set([201]));
+    expect(new Set(results.map((r) => r.text)).size).toBe(1);
+    expect((await api.get(`/businesses/${id}/api-keys`, { token: owner.token })).body.data).toHaveLength(1);
+    const audit = await api.get(`/businesses/${id}/audit`, { token: owner.token });
+    expect(audit.body.data.filter((e: { action: string }) => e.action === "api_key.created")).toHaveLength(1);
+  });
+});
+
+describe("HTTP conventions", () => {
+  it("sends X-Request-Id, Server-Timing with statement counts, and security headers", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const res = await api.get(`/businesses/${id}`, { token: owner.token, headers: { "X-Request-Id": "trace-123" } });
+    expect(res.headers.get("x-request-id")).toBe("trace-123");
+    expect(res.headers.get("server-timing")).toMatch(/db;dur=[\d.]+;desc="\d+ statements"/);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect((await api.get("/health")).headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("answers malformed JSON 400, non-JSON 415 and huge bodies 413, all as problem+json", async () => {
+    const owner = await registerUser(api);
+    const malformed = await api.request("POST", "/businesses", { token: owner.token, rawBody: "{nope", headers: { "Content-Type": "application/json" } });
+    expect(malformed.status).toBe(400);
+    const text = await api.request("POST", "/businesses", { token: owner.token, rawBody: "name=x", headers: { "Content-Type": "text/plain" } });
+    expect(text.status).toBe(415);
+    const huge = await api.request("POST", "/businesses", {
+      token: owner.token,
+      rawBody: JSON.stringify({ name: "x".repeat(1024 * 1024 + 10), baseCurrency: "USD" }),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(huge.status).toBe(413);
+    for (const res of [malformed, text, huge]) expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect((await api.get("/businesses", { token: owner.token })).body.data).toEqual([]);
+  });
+
+  it("serves health, metrics, the OpenAPI document and the docs page", async () => {
+    expect((await api.get("/health")).body).toEqual({ status: "ok" });
+    const metrics = await api.get("/metrics");
+    expect(metrics.text).toContain("coreflow_http_requests_total");
+    expect(metrics.text).toContain("coreflow_event_loop_lag_p99_seconds");
+    expect(metrics.text).toContain("coreflow_business_handles_open");
+    const doc = await api.get("/openapi.json");
+    expect(doc.body.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.body.paths)).toContain("/businesses/{businessId}/members/{userId}");
+    const page = await api.get("/api/docs");
+    expect(page.status).toBe(200);
+    expect(page.text).not.toMatch(/https?:\/\/(?!coreflow360\.dev)/);
+  });
+});
+
+describe("event stream", () => {
+  it("delivers committed changes live, with ids, and resumes after Last-Event-ID", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/api/v1/businesses/${id}/events`, {
+      headers: { Authorization: `Bearer ${owner.token}` },
+      signal: controller.signal,
+    });
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    const readUntil = async (predicate: (text: string) => boolean) => {
+      while (!predicate(buffer)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value);
+      }
+    };
+    // the two creation events are already in the log
+    await readUntil((t) => (t.match(/^id: /gm) ?? []).length >= 2);
+    await api.patch(`/businesses/${id}`, { name: "Live" }, { token: owner.token });
+    await readUntil((t) => t.includes("event: business.updated"));
+    await readUntil((t) => t.includes(": heartbeat"));
+    controller.abort();
+    const ids = [...buffer.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids).toEqual([1, 2, 3]);
+
+    const resumed = await fetch(`${server.url}/api/v1/businesses/${id}/events`, {
+      headers: { Authorization: `Bearer ${owner.token}`, "Last-Event-ID": "2" },
+    });
+    const resumedReader = resumed.body!.getReader();
+    let text = "";
+    while (!text.includes("id: 3")) text += decoder.decode((await resumedReader.read()).value);
+    await resumedReader.cancel();
+    expect(text).not.toContain("id: 2\n");
+    expect(text).toContain('"name":{"from":"Acme","to":"Live"}');
+  });
+});
