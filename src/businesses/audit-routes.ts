@@ -39,7 +39,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
     (c) => {
       const { limit, cursor } = c.req.valid("query");
       const after = (decodeCursor(cursor, ["number"])?.[0] as number | undefined) ?? 0;
-      const rows = listAudit(c.var.scope.db, after, limit + 1);
+      const rows = listAudit(c.get("scope").db, after, limit + 1);
       return c.json(toPage(rows, limit, (entry) => [entry.seq], (entry) => entry), 200);
     },
   );
@@ -61,6 +61,6 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
         ...errorResponses(...BUSINESS_READ_ERRORS),
       },
     }),
-    (c) => c.json(verifyAudit(c.var.scope.db), 200),
+    (c) => c.json(verifyAudit(c.get("scope").db), 200),
   );
 }

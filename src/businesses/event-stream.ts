@@ -33,7 +33,8 @@ export function registerEventStream(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     (c) => {
-      const { deps, scope } = c.var;
+      const deps = c.get("deps");
+      const scope = c.get("scope");
       const businessId = scope.businessId;
       const lastEventId = c.req.header("Last-Event-ID");
       let cursor = /^\d{1,15}$/.test(lastEventId ?? "") ? Number(lastEventId) : (c.req.valid("query").after ?? 0);

@@ -36,11 +36,11 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 201: json(schema.business, "Created"), ...errorResponses(400, 401, 403, 413, 415, 429) },
     }),
     (c) => {
-      const principal = c.var.principal;
+      const principal = c.get("principal");
       if (principal.kind !== "user") throw new Error("unreachable: usersOnly");
       const at = isoNow();
-      const row = service.createBusiness(c.var.coreDb, principal.userId, c.req.valid("json"), at);
-      const handle = c.var.deps.businesses.acquire(row.id);
+      const row = service.createBusiness(c.get("coreDb"), principal.userId, c.req.valid("json"), at);
+      const handle = c.get("deps").businesses.acquire(row.id);
       try {
         c.set("scope", {
           businessId: row.id,
@@ -48,8 +48,10 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
           baseCurrency: row.base_currency,
           role: "owner",
           actor: actorOf(principal),
-          requestId: c.var.requestId,
-          db: new Db(handle.connection, c.var.meter),
+          requestId: c.get("requestId"),
+          db: new Db(handle.connection, c.get("meter")),
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
         });
         return commitChange(c, 201, (rec) => {
           rec.record({
@@ -80,8 +82,8 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
     (c) => {
       const { limit, cursor } = c.req.valid("query");
       const after = (decodeCursor(cursor, ["string"])?.[0] as string | undefined) ?? "";
-      const principal = c.var.principal;
-      const db = c.var.coreDb;
+      const principal = c.get("principal");
+      const db = c.get("coreDb");
       let rows: store.MemberBusinessRow[];
       if (principal.kind === "user") {
         rows = store.listMemberBusinesses(db, principal.userId, after, limit + 1);
@@ -104,7 +106,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       middleware: [requires("business:read")],
       responses: { 200: json(schema.business, "The business"), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
-    (c) => resourceResponse(c, service.currentBusiness(c.var.coreDb, c.var.scope)),
+    (c) => resourceResponse(c, service.scopedBusiness(c.get("scope"))),
   );
 
   app.openapi(
@@ -118,9 +120,9 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: json(schema.business, "Updated"), ...errorResponses(...BUSINESS_WRITE_ERRORS, 412) },
     }),
     (c) => {
-      const core = c.var.coreDb;
-      assertIfMatch(c, service.currentBusiness(core, c.var.scope));
-      return commitChange(c, 200, (rec) => service.updateBusiness(core, c.var.scope, rec, c.req.valid("json")));
+      const core = c.get("coreDb");
+      assertIfMatch(c, service.currentBusiness(core, c.get("scope")));
+      return commitChange(c, 200, (rec) => service.updateBusiness(core, c.get("scope"), rec, c.req.valid("json")));
     },
   );
 
@@ -135,9 +137,9 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 204: { description: "Deleted" }, ...errorResponses(...BUSINESS_READ_ERRORS, 412) },
     }),
     (c) => {
-      const core = c.var.coreDb;
-      assertIfMatch(c, service.currentBusiness(core, c.var.scope));
-      return commitChange(c, 204, (rec) => service.deleteBusiness(core, c.var.scope, rec));
+      const core = c.get("coreDb");
+      assertIfMatch(c, service.currentBusiness(core, c.get("scope")));
+      return commitChange(c, 204, (rec) => service.deleteBusiness(core, c.get("scope"), rec));
     },
   );
 
@@ -156,7 +158,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
     (c) => {
       const { limit, cursor } = c.req.valid("query");
       const after = (decodeCursor(cursor, ["string"])?.[0] as string | undefined) ?? "";
-      const rows = store.listMembers(c.var.coreDb, c.var.scope.businessId, after, limit + 1);
+      const rows = store.listMembers(c.get("coreDb"), c.get("scope").businessId, after, limit + 1);
       return c.json(toPage(rows, limit, (r) => [r.user_id], service.memberView), 200);
     },
   );
@@ -171,7 +173,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: businessIdParam, body: jsonBody(schema.addMemberBody) },
       responses: { 201: json(schema.member, "Added"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
-    (c) => commitChange(c, 201, (rec) => service.addMember(c.var.coreDb, c.var.scope, rec, c.req.valid("json"))),
+    (c) => commitChange(c, 201, (rec) => service.addMember(c.get("coreDb"), c.get("scope"), rec, c.req.valid("json"))),
   );
 
   app.openapi(
@@ -184,7 +186,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: schema.userIdParam },
       responses: { 200: json(schema.member, "The member"), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
-    (c) => resourceResponse(c, service.currentMember(c.var.coreDb, c.var.scope, c.req.valid("param").userId)),
+    (c) => resourceResponse(c, service.currentMember(c.get("coreDb"), c.get("scope"), c.req.valid("param").userId)),
   );
 
   app.openapi(
@@ -199,9 +201,9 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     (c) => {
       const { userId } = c.req.valid("param");
-      const core = c.var.coreDb;
-      assertIfMatch(c, service.currentMember(core, c.var.scope, userId));
-      return commitChange(c, 200, (rec) => service.changeMemberRole(core, c.var.scope, rec, userId, c.req.valid("json").role));
+      const core = c.get("coreDb");
+      assertIfMatch(c, service.currentMember(core, c.get("scope"), userId));
+      return commitChange(c, 200, (rec) => service.changeMemberRole(core, c.get("scope"), rec, userId, c.req.valid("json").role));
     },
   );
 
@@ -217,9 +219,9 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     (c) => {
       const { userId } = c.req.valid("param");
-      const core = c.var.coreDb;
-      assertIfMatch(c, service.currentMember(core, c.var.scope, userId));
-      return commitChange(c, 204, (rec) => service.removeMember(core, c.var.scope, rec, userId));
+      const core = c.get("coreDb");
+      assertIfMatch(c, service.currentMember(core, c.get("scope"), userId));
+      return commitChange(c, 204, (rec) => service.removeMember(core, c.get("scope"), rec, userId));
     },
   );
 
@@ -234,7 +236,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: businessIdParam, body: jsonBody(schema.createApiKeyBody) },
       responses: { 201: json(schema.createdApiKey, "Created"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
-    (c) => commitChange(c, 201, (rec) => service.createApiKey(c.var.coreDb, c.var.scope, rec, c.req.valid("json"))),
+    (c) => commitChange(c, 201, (rec) => service.createApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("json"))),
   );
 
   app.openapi(
@@ -249,7 +251,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
     (c) => {
       const { limit, cursor } = c.req.valid("query");
       const after = (decodeCursor(cursor, ["string"])?.[0] as string | undefined) ?? "";
-      const rows = store.listApiKeys(c.var.coreDb, c.var.scope.businessId, after, limit + 1);
+      const rows = store.listApiKeys(c.get("coreDb"), c.get("scope").businessId, after, limit + 1);
       return c.json(toPage(rows, limit, (r) => [r.id], service.apiKeyView), 200);
     },
   );
@@ -263,7 +265,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: schema.keyIdParam },
       responses: { 204: { description: "Revoked" }, ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
-    (c) => commitChange(c, 204, (rec) => service.revokeApiKey(c.var.coreDb, c.var.scope, rec, c.req.valid("param").keyId)),
+    (c) => commitChange(c, 204, (rec) => service.revokeApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("param").keyId)),
   );
 }
 

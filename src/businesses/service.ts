@@ -53,6 +53,18 @@ export function createBusiness(core: Db, ownerId: string, input: { name: string;
   return row;
 }
 
+/** The business as admitted for this request (read from the core database, or from its generation cache). */
+export function scopedBusiness(scope: BusinessScope) {
+  return businessView({
+    id: scope.businessId,
+    name: scope.name,
+    base_currency: scope.baseCurrency,
+    role: scope.role,
+    created_at: scope.createdAt,
+    updated_at: scope.updatedAt,
+  });
+}
+
 export function currentBusiness(core: Db, scope: BusinessScope) {
   const row = store.findBusiness(core, scope.businessId);
   if (!row) throw notFound("No such business.");

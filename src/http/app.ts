@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
   );
 
-  const requireCredentials = authenticate(identity);
+  const requireCredentials = authenticate(deps, identity);
   const limit = rateLimit(deps);
   app.use("/api/v1/*", async (c, next) => {
     if (PUBLIC_API.has(c.req.path)) return next();
@@ -77,8 +77,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       await limit(c, next);
     });
   });
+  const admit = businessScope(deps);
   for (const path of ["/api/v1/businesses/:businessId", "/api/v1/businesses/:businessId/*"]) {
-    app.use(path, businessScope, idempotencyGate);
+    app.use(path, admit, idempotencyGate);
   }
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -32,7 +32,7 @@ export function commitChange<T, S extends 200 | 201 | 202 | 204>(
   status: S,
   work: (recorder: ChangeRecorder) => T,
 ): Response & TypedResponse<T, S, "json"> {
-  const scope = c.var.scope;
+  const scope = c.get("scope");
   const claim = idempotencyClaim(c);
   const events: BusinessEvent[] = [];
   const at = isoNow();
@@ -61,7 +61,7 @@ export function commitChange<T, S extends 200 | 201 | 202 | 204>(
     if (claim) rememberResponse(scope.db, claim, status, text);
     return { body, text };
   });
-  c.var.deps.bus.publish(scope.businessId, events);
+  c.get("deps").bus.publish(scope.businessId, events);
   return respond() as Response & TypedResponse<T, S, "json">;
 
   function respond(): Response {

@@ -61,6 +61,8 @@ export interface BusinessScope {
   businessId: string;
   name: string;
   baseCurrency: string;
+  createdAt: string;
+  updatedAt: string;
   role: Role;
   actor: Actor;
   requestId: string;

@@ -52,6 +52,6 @@ export function toProblemResponse(error: unknown, c: Context<AppEnv>): Response 
       status === 400 && /json/i.test(error.message) ? "The request body is not valid JSON." : error.message || "Request refused.";
     return problemResponse(new ProblemError(status, HTTP_SLUGS[status] ?? "http-error", detail));
   }
-  c.var.deps?.logger.error({ err: error, requestId: c.var.requestId }, "unhandled error");
+  c.get("deps")?.logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");
   return problemResponse(new ProblemError(500, "internal", "Something went wrong on our side; it has been logged."));
 }

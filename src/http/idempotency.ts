@@ -27,7 +27,7 @@ export function idempotencyClaim(c: AppContext): IdempotencyClaim | undefined {
   const key = c.req.header("Idempotency-Key");
   const bodyHash = c.get("bodyHash");
   if (key === undefined || bodyHash === undefined) return undefined;
-  const actor = c.var.scope.actor;
+  const actor = c.get("scope").actor;
   return { principal: `${actor.type}:${actor.id}`, key, method: c.req.method, path: c.req.path, bodyHash };
 }
 
@@ -89,7 +89,7 @@ export const idempotencyGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   c.set("bodyHash", sha256Hex(await c.req.text()));
   const claim = idempotencyClaim(c)!;
-  const prior = priorResponse(c.var.scope.db, claim);
+  const prior = priorResponse(c.get("scope").db, claim);
   if (prior) return replay(c, prior);
   return next();
 };

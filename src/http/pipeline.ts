@@ -4,6 +4,7 @@ import * as businesses from "../businesses/store.js";
 import { can, type Permission } from "../businesses/roles.js";
 import { sha256Hex, timingSafeEqual } from "../platform/crypto.js";
 import { forbidden, notFound, tooManyRequests, unauthorized } from "../platform/problem.js";
+import { GenerationCache } from "../platform/generation-cache.js";
 import { TokenBuckets } from "../platform/rate-limit.js";
 import { Db, DbMeter } from "../platform/sql.js";
 import { type AppDeps, type AppEnv, actorOf, type Principal } from "./context.js";
@@ -42,7 +43,8 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
 
 const API_KEY = /^cf_(key_[0-9a-z]{26})_([0-9a-f]{64})$/;
 
-export function authenticate(identity: Identity): MiddlewareHandler<AppEnv> {
+export function authenticate(deps: AppDeps, identity: Identity): MiddlewareHandler<AppEnv> {
+  const apiKeys = new GenerationCache<businesses.ApiKeyRow | undefined>(deps.core);
   return async (c, next) => {
     const header = c.req.header("Authorization");
     const match = header?.match(/^Bearer ([\x21-\x7e]{1,4096})$/);
@@ -51,11 +53,12 @@ export function authenticate(identity: Identity): MiddlewareHandler<AppEnv> {
     let principal: Principal;
     if (token.startsWith("cf_")) {
       const parts = token.match(API_KEY);
-      const key = parts ? businesses.findActiveApiKey(c.var.coreDb, parts[1]!) : undefined;
+      const keyId = parts?.[1];
+      const key = keyId ? apiKeys.get(keyId, () => businesses.findActiveApiKey(c.get("coreDb"), keyId)) : undefined;
       if (!key || !timingSafeEqual(key.secret_hash, sha256Hex(parts![2]!))) throw unauthorized("The API key is not valid.");
       principal = { kind: "apiKey", keyId: key.id, businessId: key.business_id, role: key.role };
     } else {
-      const claims = await identity.authenticateAccessToken(c.var.coreDb, token);
+      const claims = await identity.authenticateAccessToken(c.get("coreDb"), token);
       principal = { kind: "user", userId: claims.userId, sessionId: claims.sessionId };
     }
     c.set("principal", principal);
@@ -68,7 +71,7 @@ export function rateLimit(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const buckets = new TokenBuckets(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
   return async (c, next) => {
     if (deps.config.rateLimitPerSecond > 0) {
-      const p = c.var.principal;
+      const p = c.get("principal");
       const wait = buckets.take(p.kind === "user" ? `u:${p.userId}` : `k:${p.keyId}`);
       if (wait > 0) throw tooManyRequests(wait);
     }
@@ -81,40 +84,47 @@ export function rateLimit(deps: AppDeps): MiddlewareHandler<AppEnv> {
  * database, then a handle to that business's database and nothing else. Not a member → 404, so a
  * business's existence never leaks.
  */
-export const businessScope: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const businessId = c.req.param("businessId") ?? "";
-  const principal = c.var.principal;
-  const db = c.var.coreDb;
-  let admitted: businesses.MemberBusinessRow | undefined;
-  if (principal.kind === "user") {
-    admitted = businesses.findMemberBusiness(db, businessId, principal.userId);
-  } else if (principal.businessId === businessId) {
-    const business = businesses.findBusiness(db, businessId);
-    admitted = business && { ...business, role: principal.role };
-  }
-  if (!admitted) throw notFound("No such business.");
-  const handle = c.var.deps.businesses.acquire(admitted.id);
-  try {
-    c.set("scope", {
-      businessId: admitted.id,
-      name: admitted.name,
-      baseCurrency: admitted.base_currency,
-      role: admitted.role,
-      actor: actorOf(principal),
-      requestId: c.var.requestId,
-      db: new Db(handle.connection, c.var.meter),
-    });
-    await next();
-  } finally {
-    handle.release();
-  }
-};
+export function businessScope(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const memberships = new GenerationCache<businesses.MemberBusinessRow | undefined>(deps.core);
+  const live = new GenerationCache<businesses.BusinessRow | undefined>(deps.core);
+  return async (c, next) => {
+    const businessId = c.req.param("businessId") ?? "";
+    const principal = c.get("principal");
+    const db = c.get("coreDb");
+    let admitted: businesses.MemberBusinessRow | undefined;
+    if (principal.kind === "user") {
+      const key = `${businessId}/${principal.userId}`;
+      admitted = memberships.get(key, () => businesses.findMemberBusiness(db, businessId, principal.userId));
+    } else if (principal.businessId === businessId) {
+      const business = live.get(businessId, () => businesses.findBusiness(db, businessId));
+      admitted = business && { ...business, role: principal.role };
+    }
+    if (!admitted) throw notFound("No such business.");
+    const handle = deps.businesses.acquire(admitted.id);
+    try {
+      c.set("scope", {
+        businessId: admitted.id,
+        name: admitted.name,
+        baseCurrency: admitted.base_currency,
+        role: admitted.role,
+        actor: actorOf(principal),
+        requestId: c.get("requestId"),
+        db: new Db(handle.connection, c.get("meter")),
+        createdAt: admitted.created_at,
+        updatedAt: admitted.updated_at,
+      });
+      await next();
+    } finally {
+      handle.release();
+    }
+  };
+}
 
 /** Route middleware: the caller's role in this business must carry the permission, or 403. */
 export function requires(permission: Permission): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!can(c.var.scope.role, permission)) {
-      throw forbidden(`Your role (${c.var.scope.role}) does not allow ${permission} in this business.`);
+    if (!can(c.get("scope").role, permission)) {
+      throw forbidden(`Your role (${c.get("scope").role}) does not allow ${permission} in this business.`);
     }
     return next();
   };
@@ -122,6 +132,6 @@ export function requires(permission: Permission): MiddlewareHandler<AppEnv> {
 
 /** Route middleware for routes only people (not API keys) may use. */
 export const usersOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.var.principal.kind !== "user") throw forbidden("API keys act inside their business; this route is for people.");
+  if (c.get("principal").kind !== "user") throw forbidden("API keys act inside their business; this route is for people.");
   return next();
 };

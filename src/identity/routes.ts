@@ -20,7 +20,7 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       request: { body: jsonBody(schema.registerBody) },
       responses: { 201: json(schema.session, "Signed in"), ...errorResponses(400, 409, 413, 415, 429) },
     }),
-    async (c) => c.json(await identity.register(c.var.coreDb, c.req.valid("json")), 201),
+    async (c) => c.json(await identity.register(c.get("coreDb"), c.req.valid("json")), 201),
   );
 
   app.openapi(
@@ -32,7 +32,7 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       request: { body: jsonBody(schema.loginBody) },
       responses: { 200: json(schema.session, "Signed in"), ...errorResponses(400, 401, 413, 415, 429) },
     }),
-    async (c) => c.json(await identity.login(c.var.coreDb, c.req.valid("json"), c.var.deps.clientAddress(c)), 200),
+    async (c) => c.json(await identity.login(c.get("coreDb"), c.req.valid("json"), c.get("deps").clientAddress(c)), 200),
   );
 
   app.openapi(
@@ -45,7 +45,7 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       request: { body: jsonBody(schema.refreshBody) },
       responses: { 200: json(schema.session, "A new token pair"), ...errorResponses(400, 401, 413, 415, 429) },
     }),
-    async (c) => c.json(await identity.refresh(c.var.coreDb, c.req.valid("json").refreshToken), 200),
+    async (c) => c.json(await identity.refresh(c.get("coreDb"), c.req.valid("json").refreshToken), 200),
   );
 
   app.openapi(
@@ -58,7 +58,7 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       responses: { 204: { description: "Signed out (also when the token was already unknown)" }, ...errorResponses(400, 413, 415, 429) },
     }),
     (c) => {
-      identity.logout(c.var.coreDb, c.req.valid("json").refreshToken);
+      identity.logout(c.get("coreDb"), c.req.valid("json").refreshToken);
       return c.body(null, 204);
     },
   );
@@ -74,9 +74,9 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       responses: { 200: json(schema.me, "You"), ...errorResponses(401, 403, 429) },
     }),
     (c) => {
-      const principal = c.var.principal;
+      const principal = c.get("principal");
       if (principal.kind !== "user") throw notFound();
-      const db = c.var.coreDb;
+      const db = c.get("coreDb");
       const user = store.findUserById(db, principal.userId);
       if (!user) throw notFound();
       const memberships = businesses

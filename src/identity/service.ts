@@ -2,6 +2,7 @@ import type { AppDeps } from "../http/context.js";
 import { randomToken, sha256Hex } from "../platform/crypto.js";
 import { newId } from "../platform/ids.js";
 import { conflict, tooManyRequests, unauthorized } from "../platform/problem.js";
+import { GenerationCache } from "../platform/generation-cache.js";
 import { FailureWindow } from "../platform/rate-limit.js";
 import type { Db } from "../platform/sql.js";
 import { isoNow } from "../platform/time.js";
@@ -27,9 +28,10 @@ const publicUser = (row: store.UserRow): PublicUser => ({ id: row.id, email: row
 
 export type Identity = ReturnType<typeof createIdentity>;
 
-export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config">) {
+export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config" | "core">) {
   const { config } = deps;
   const verifier = new AccessTokenVerifier(deps.jwtKey);
+  const sessions = new GenerationCache<store.SessionRow | undefined>(deps.core);
   const windowMs = config.loginWindowSeconds * 1000;
   const failuresByAccount = new FailureWindow(config.loginFailuresPerAccount, windowMs);
   const failuresByAddress = new FailureWindow(config.loginFailuresPerAddress, windowMs);
@@ -132,7 +134,7 @@ export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config">) {
     /** Access tokens are short-lived, and the session behind one is checked on every request, so logout and reuse detection take effect at once. */
     async authenticateAccessToken(db: Db, token: string): Promise<{ userId: string; sessionId: string }> {
       const claims = await verifier.verify(token);
-      const session = store.findSession(db, claims.sessionId);
+      const session = sessions.get(claims.sessionId, () => store.findSession(db, claims.sessionId));
       if (!session || session.revoked_at || session.user_id !== claims.userId) throw unauthorized("This session has ended.");
       return claims;
     },

@@ -15,6 +15,11 @@ export interface PreparedStatement {
 }
 
 export interface SqlConnection {
+  /**
+   * Bumped by every write made through Db.run. A process owns its DATA_DIR exclusively, so an
+   * in-memory view of this database stays true exactly as long as the generation does not move.
+   */
+  generation: number;
   /** A prepared statement, cached by the connection for its lifetime. */
   statement(sql: string): PreparedStatement;
   /** Runs one or more statements without parameters (migrations). */
@@ -62,6 +67,7 @@ export class Db {
     try {
       return this.connection.statement(sql).run(...params);
     } finally {
+      this.connection.generation += 1;
       this.count(start);
     }
   }

@@ -10,6 +10,7 @@ export type Synchronous = "NORMAL" | "FULL";
 export class NodeSqlConnection implements SqlConnection {
   private readonly statements = new Map<string, PreparedStatement>();
   readonly db: Database.Database;
+  generation = 0;
 
   constructor(file: string, synchronous: Synchronous) {
     this.db = new Database(file, { timeout: 5000 });

@@ -1,0 +1,31 @@
+import type { SqlConnection } from "./sql.js";
+
+/**
+ * Remembers answers read from one database until that database is next written. Answers are never
+ * stale: any write through the connection moves its generation and empties the cache. Bounded in
+ * entries; when full, it starts over.
+ */
+export class GenerationCache<V> {
+  private readonly entries = new Map<string, V>();
+  private generation = -1;
+
+  constructor(
+    private readonly connection: SqlConnection,
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  get(key: string, load: () => V): V {
+    if (this.generation !== this.connection.generation) {
+      this.entries.clear();
+      this.generation = this.connection.generation;
+    }
+    if (this.entries.has(key)) return this.entries.get(key) as V;
+    const value = load();
+    // a load that wrote (none should) must not be cached against the old generation
+    if (this.generation === this.connection.generation) {
+      if (this.entries.size >= this.maxEntries) this.entries.clear();
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+}
