@@ -173,3 +173,28 @@ describe("event stream", () => {
     expect(text).toContain('"name":{"from":"Acme","to":"Live"}');
   });
 });
+
+describe("CORS", () => {
+  it("answers preflights only for configured origins", async () => {
+    const corsServer = await startServer({ env: { CORS_ORIGINS: "https://app.example.com" } });
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${corsServer.url}/api/v1/businesses`, {
+          method: "OPTIONS",
+          headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,idempotency-key" },
+        });
+      const allowed = await preflight("https://app.example.com");
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+      expect(allowed.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("idempotency-key");
+      const other = await preflight("https://evil.example.com");
+      expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    } finally {
+      await corsServer.stop();
+      removeDataDir(corsServer.dataDir);
+    }
+    // without CORS_ORIGINS no cross-origin access is granted at all
+    const plain = await fetch(`${server.url}/api/v1/businesses`, { headers: { Origin: "https://app.example.com" } });
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

@@ -56,9 +56,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       }),
     );
   }
-  app.use(
-    "/api/*",
-    bodyLimit({
+  const limitBody = bodyLimit({
       maxSize: MAX_BODY_BYTES,
       // the unread rest of the body makes the connection unusable, so tell the client not to reuse it
       onError: () => {
@@ -66,8 +64,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         response.headers.set("Connection", "close");
         return response;
       },
-    }),
-  );
+  });
+  // reading `body` of a bodiless request would make the Node adapter build a full WHATWG Request
+  app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
 
   const requireCredentials = authenticate(deps, identity);
   const limit = rateLimit(deps);

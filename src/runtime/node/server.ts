@@ -66,7 +66,16 @@ const server = serve({
   fetch: async (request, env) => {
     inFlight += 1;
     try {
-      return await app.fetch(request, env);
+      const response = await app.fetch(request, env);
+      // while draining, the client must not send another request on this connection
+      if (shuttingDown && !response.headers.has("Connection")) {
+        try {
+          response.headers.set("Connection", "close");
+        } catch {
+          // immutable headers: the idle sweep below closes the connection instead
+        }
+      }
+      return response;
     } finally {
       inFlight -= 1;
       if (inFlight === 0) drained?.();
@@ -105,8 +114,15 @@ function shutdown(code: number): void {
     finish();
   }, DRAIN_LIMIT_MS);
   deadline.unref();
+  // a connection whose last response ends during the drain (an event stream, a response already being
+  // written) would otherwise stay open as idle keep-alive and hold the exit back until it times out
+  const idleSweep = setInterval(() => {
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  }, 100);
+  idleSweep.unref();
   server.close(() => {
     clearTimeout(deadline);
+    clearInterval(idleSweep);
     if (inFlight === 0) finish();
     else drained = finish;
   });

@@ -85,7 +85,7 @@ export class BusinessPool implements BusinessDatabases {
         throw error;
       }
       entry = { connection, borrowers: 0 };
-      this.evict();
+      this.evict(this.capacity - 1);
     }
     this.open.set(businessId, entry);
     entry.borrowers += 1;
@@ -97,13 +97,16 @@ export class BusinessPool implements BusinessDatabases {
         if (released) return;
         released = true;
         borrowed.borrowers -= 1;
+        // grown past its bound while databases were in use: shrink back as they are returned
+        if (this.open.size > this.capacity) this.evict(this.capacity);
       },
     };
   }
 
-  private evict(): void {
+  /** Closes least recently used databases not in use until at most `keep` stay open. */
+  private evict(keep: number): void {
     for (const [id, entry] of this.open) {
-      if (this.open.size < this.capacity) return;
+      if (this.open.size <= keep) return;
       if (entry.borrowers > 0) continue;
       entry.connection.close();
       this.open.delete(id);
