@@ -1,12 +1,15 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve } from "@hono/node-server";
+import { createServer, STATUS_CODES } from "node:http";
+import { getRequestListener, RequestError } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import pino from "pino";
 import { createApp } from "../../http/app.js";
+import { problemResponse } from "../../http/errors.js";
 import { EventBus } from "../../platform/event-log.js";
 import { Gauge, MetricsRegistry } from "../../platform/metrics.js";
+import { ProblemError } from "../../platform/problem.js";
 import { migrate } from "../../platform/sql.js";
 import { readConfig } from "./config.js";
 import { loadSigningKey, lockDataDir } from "./data-dir.js";
@@ -62,8 +65,9 @@ const app = createApp({
 
 let inFlight = 0;
 let drained: (() => void) | undefined;
-const server = serve({
-  fetch: async (request, env) => {
+// `serve()` from @hono/node-server, plus answers in the API's error shape for requests that never reach the app
+const listener = getRequestListener(
+  async (request, env) => {
     inFlight += 1;
     try {
       const response = await app.fetch(request, env);
@@ -81,8 +85,34 @@ const server = serve({
       if (inFlight === 0) drained?.();
     }
   },
-  port: config.port,
-  hostname: config.host,
+  {
+    hostname: config.host,
+    // a request target the adapter cannot turn into a URL (`*`, a backslash in the path, a bad Host)
+    errorHandler: (error) =>
+      error instanceof RequestError
+        ? problemResponse(new ProblemError(400, "invalid-request", "The request target is not a valid URL."))
+        : problemResponse(new ProblemError(500, "internal", "Something went wrong on our side; it has been logged.")),
+  },
+);
+const server = createServer(listener);
+server.listen(config.port, config.host);
+
+/** Requests Node's HTTP parser refuses (bytes not allowed in a request line, headers over the size limit). */
+server.on("clientError", (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+  const responding = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === "ECONNRESET" || !socket.writable || responding?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+  const detail = status === 431 ? "The request line and headers are too large." : status === 408 ? "The request took too long to arrive." : "The request is not valid HTTP.";
+  const problem = { ...new ProblemError(status, status === 400 ? "invalid-request" : "http-error", detail).toProblem(), title: STATUS_CODES[status] ?? "Error" };
+  const body = JSON.stringify(problem);
+  // the method was read before the parser gave up; a HEAD answer carries no body
+  const head = error.rawPacket?.subarray(0, 5).toString("latin1") === "HEAD ";
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? "" : body}`,
+  );
 });
 
 server.on("listening", () => {
