@@ -39,23 +39,25 @@ interface AuditRow {
 
 const GENESIS = "0".repeat(64);
 
-/** The hash covers every stored field, serialised as a JSON array so no delimiter is ambiguous. */
+/** Every stored field but the hash, in column order; the hash covers them as a JSON array so no delimiter is ambiguous. */
+function hashedFields(row: Omit<AuditRow, "hash">) {
+  return [
+    row.seq,
+    row.id,
+    row.at,
+    row.actor_type,
+    row.actor_id,
+    row.action,
+    row.target_type,
+    row.target_id,
+    row.changes,
+    row.request_id,
+    row.prev_hash,
+  ] as const;
+}
+
 function entryHash(row: Omit<AuditRow, "hash">): string {
-  return sha256Hex(
-    JSON.stringify([
-      row.prev_hash,
-      row.seq,
-      row.id,
-      row.at,
-      row.actor_type,
-      row.actor_id,
-      row.action,
-      row.target_type,
-      row.target_id,
-      row.changes,
-      row.request_id,
-    ]),
-  );
+  return sha256Hex(JSON.stringify(hashedFields(row)));
 }
 
 export function appendAudit(
@@ -79,17 +81,7 @@ export function appendAudit(
   db.run(
     `INSERT INTO audit_log (seq, id, at, actor_type, actor_id, action, target_type, target_id, changes, request_id, prev_hash, hash)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    row.seq,
-    row.id,
-    row.at,
-    row.actor_type,
-    row.actor_id,
-    row.action,
-    row.target_type,
-    row.target_id,
-    row.changes,
-    row.request_id,
-    row.prev_hash,
+    ...hashedFields(row),
     entryHash(row),
   );
 }
