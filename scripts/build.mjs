@@ -1,6 +1,5 @@
-// Builds the Node server bundle, and checks that everything outside src/runtime/node bundles for a
+// Builds the Node bundles (server, seed, bench suite), and checks that everything outside src/runtime/node bundles for a
 // neutral platform (no node: built-ins, no Node-only packages), so it can run on Cloudflare Workers.
-import { existsSync } from "node:fs";
 import { build } from "esbuild";
 
 const neutralOnly = process.argv.includes("--neutral-only");
@@ -20,7 +19,7 @@ await build({
 
 if (!neutralOnly) {
   await build({
-    entryPoints: { server: "src/runtime/node/server.ts", ...(existsSync("scripts/seed.ts") ? { seed: "scripts/seed.ts" } : {}) },
+    entryPoints: { server: "src/runtime/node/server.ts", seed: "scripts/seed.ts", bench: "bench/run.ts" },
     bundle: true,
     platform: "node",
     format: "esm",

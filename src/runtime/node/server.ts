@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +52,8 @@ metrics.add(new Gauge("coreflow_process_resident_memory_bytes", "Resident set si
 metrics.add(new Gauge("coreflow_process_heap_used_bytes", "V8 heap in use.", () => process.memoryUsage().heapUsed));
 
 const stopping = new AbortController();
+// every open event stream listens for the stop; their number is bounded by connections, not by a constant
+setMaxListeners(0, stopping.signal);
 const app = createApp({
   core,
   businesses,
