@@ -4,10 +4,20 @@
  */
 type Labels = Record<string, string>;
 
+const renderedKeys = new Map<string, string>();
+
+/** The label set in exposition format; memoised, because the same few sets recur on every request. */
 function labelKey(labels: Labels): string {
   const keys = Object.keys(labels);
   if (keys.length === 0) return "";
-  return keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
+  let raw = "";
+  for (const k of keys) raw += `${k}\u0000${labels[k]}\u0001`;
+  let key = renderedKeys.get(raw);
+  if (key === undefined) {
+    key = keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
+    if (renderedKeys.size < 10_000) renderedKeys.set(raw, key);
+  }
+  return key;
 }
 
 interface Metric {

@@ -72,11 +72,12 @@ export class BusinessPool implements BusinessDatabases {
   ) {}
 
   acquire(businessId: string): BusinessHandle {
-    if (!/^biz_[0-9a-z]{26}$/.test(businessId)) throw new Error(`not a business id: ${businessId}`);
     let entry = this.open.get(businessId);
     if (entry) {
       this.open.delete(businessId); // re-insert: Map order is recency order
     } else {
+      // the id becomes a file name: only the exact shape of a business id may reach the file system
+      if (!/^biz_[0-9a-z]{26}$/.test(businessId)) throw new Error(`not a business id: ${businessId}`);
       const connection = new NodeSqlConnection(join(this.dir, `${businessId}.db`), this.synchronous);
       try {
         migrate(connection, this.migrations);
