@@ -124,6 +124,10 @@ describe("HTTP conventions", () => {
     expect(metrics.text).toContain("coreflow_http_requests_total");
     expect(metrics.text).toContain("coreflow_event_loop_lag_p99_seconds");
     expect(metrics.text).toContain("coreflow_business_handles_open");
+    // earlier tests in this file signed in and read businesses: the session cache has answered some
+    const hits = Number(metrics.text.match(/^coreflow_cache_hits_total\{cache="sessions"\} (\d+)$/m)?.[1]);
+    expect(hits).toBeGreaterThan(0);
+    expect(metrics.text).toMatch(/^coreflow_cache_misses_total\{cache="memberships"\} [1-9]\d*$/m);
     const doc = await api.get("/openapi.json");
     expect(doc.body.openapi).toBe("3.1.0");
     expect(Object.keys(doc.body.paths)).toContain("/businesses/{businessId}/members/{userId}");

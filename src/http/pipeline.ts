@@ -45,6 +45,7 @@ const API_KEY = /^cf_(key_[0-9a-z]{26})_([0-9a-f]{64})$/;
 
 export function authenticate(deps: AppDeps, identity: Identity): MiddlewareHandler<AppEnv> {
   const apiKeys = new GenerationCache<businesses.ApiKeyRow | undefined>(deps.core);
+  deps.metrics.trackCache("api_keys", apiKeys);
   return async (c, next) => {
     const header = c.req.header("Authorization");
     const match = header?.match(/^Bearer ([\x21-\x7e]{1,4096})$/);
@@ -87,6 +88,8 @@ export function rateLimit(deps: AppDeps): MiddlewareHandler<AppEnv> {
 export function businessScope(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const memberships = new GenerationCache<businesses.MemberBusinessRow | undefined>(deps.core);
   const live = new GenerationCache<businesses.BusinessRow | undefined>(deps.core);
+  deps.metrics.trackCache("memberships", memberships);
+  deps.metrics.trackCache("businesses", live);
   return async (c, next) => {
     const businessId = c.req.param("businessId") ?? "";
     const principal = c.get("principal");

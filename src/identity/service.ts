@@ -28,10 +28,11 @@ const publicUser = (row: store.UserRow): PublicUser => ({ id: row.id, email: row
 
 export type Identity = ReturnType<typeof createIdentity>;
 
-export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config" | "core">) {
+export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config" | "core" | "metrics">) {
   const { config } = deps;
   const verifier = new AccessTokenVerifier(deps.jwtKey);
   const sessions = new GenerationCache<store.SessionRow | undefined>(deps.core);
+  deps.metrics.trackCache("sessions", sessions);
   const windowMs = config.loginWindowSeconds * 1000;
   const failuresByAccount = new FailureWindow(config.loginFailuresPerAccount, windowMs);
   const failuresByAddress = new FailureWindow(config.loginFailuresPerAddress, windowMs);

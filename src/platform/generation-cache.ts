@@ -8,6 +8,8 @@ import type { SqlConnection } from "./sql.js";
 export class GenerationCache<V> {
   private readonly entries = new Map<string, V>();
   private generation = -1;
+  hits = 0;
+  misses = 0;
 
   constructor(
     private readonly connection: SqlConnection,
@@ -19,7 +21,11 @@ export class GenerationCache<V> {
       this.entries.clear();
       this.generation = this.connection.generation;
     }
-    if (this.entries.has(key)) return this.entries.get(key) as V;
+    if (this.entries.has(key)) {
+      this.hits += 1;
+      return this.entries.get(key) as V;
+    }
+    this.misses += 1;
     const value = load();
     // a load that wrote (none should) must not be cached against the old generation
     if (this.generation === this.connection.generation) {

@@ -47,15 +47,17 @@ export class Counter implements Metric {
   }
 }
 
+/** A value read when scraped: a gauge, or a counter kept elsewhere (`type: "counter"`). */
 export class Gauge implements Metric {
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly read: () => number | Array<[Labels, number]>,
+    private readonly type: "gauge" | "counter" = "gauge",
   ) {}
 
   render(): string {
-    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
+    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} ${this.type}\n`;
     const value = this.read();
     if (typeof value === "number") return `${out}${this.name} ${value}\n`;
     for (const [labels, v] of value) out += `${this.name}{${labelKey(labels)}} ${v}\n`;
@@ -115,6 +117,19 @@ export class MetricsRegistry {
   );
   readonly dbStatements = this.add(new Counter("coreflow_db_statements_total", "SQL statements executed for requests."));
   readonly dbSeconds = this.add(new Counter("coreflow_db_statement_seconds_total", "Time spent in SQL statements for requests."));
+
+  private readonly caches: Array<{ name: string; stats: { hits: number; misses: number } }> = [];
+  readonly cacheHits = this.add(
+    new Gauge("coreflow_cache_hits_total", "Lookups answered from an in-memory cache.", () => this.caches.map((c): [Labels, number] => [{ cache: c.name }, c.stats.hits]), "counter"),
+  );
+  readonly cacheMisses = this.add(
+    new Gauge("coreflow_cache_misses_total", "Lookups an in-memory cache had to load.", () => this.caches.map((c): [Labels, number] => [{ cache: c.name }, c.stats.misses]), "counter"),
+  );
+
+  /** Exposes a cache's hit and miss counts (summed per name) under the two counters above. */
+  trackCache(name: string, stats: { hits: number; misses: number }): void {
+    this.caches.push({ name, stats });
+  }
 
   add<M extends Metric>(metric: M): M {
     this.metrics.push(metric);
