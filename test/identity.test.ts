@@ -1,3 +1,4 @@
+import { decodeJwt, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
@@ -116,19 +117,29 @@ describe("access tokens", () => {
     }
   });
 
-  it("rejects an expired token", async () => {
-    const short = await startServer({ env: { ACCESS_TOKEN_SECONDS: "1" } });
+  it("rejects an expired token, even one correctly signed for a live session", async () => {
+    const secret = "a-test-signing-secret-of-at-least-32-chars";
+    const signed = await startServer({ env: { JWT_SECRET: secret } });
     try {
-      const shortApi = client(short.url);
-      const user = await registerUser(shortApi);
-      expect((await shortApi.get("/me", { token: user.token })).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 2100));
-      const res = await shortApi.get("/me", { token: user.token });
+      const signedApi = client(signed.url);
+      const user = await registerUser(signedApi);
+      expect((await signedApi.get("/me", { token: user.token })).status).toBe(200);
+      const claims = decodeJwt(user.token);
+      const now = Math.floor(Date.now() / 1000);
+      const expired = await new SignJWT({ sid: claims.sid })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setSubject(claims.sub!)
+        .setIssuer(claims.iss!)
+        .setAudience(claims.aud!)
+        .setIssuedAt(now - 120)
+        .setExpirationTime(now - 60)
+        .sign(new TextEncoder().encode(secret));
+      const res = await signedApi.get("/me", { token: expired });
       expect(res.status).toBe(401);
       expect(res.body.detail).toMatch(/expired/);
     } finally {
-      await short.stop();
-      removeDataDir(short.dataDir);
+      await signed.stop();
+      removeDataDir(signed.dataDir);
     }
   });
 });
