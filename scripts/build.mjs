@@ -1,11 +1,22 @@
 // Builds the Node bundles (server, seed, bench suite), and checks that everything outside src/runtime/node bundles for a
 // neutral platform (no node: built-ins, no Node-only packages), so it can run on Cloudflare Workers.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { build } from "esbuild";
 
 const neutralOnly = process.argv.includes("--neutral-only");
 
+/** Every module of the application, tests and the Node adapter aside. */
+function neutralModules(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return path === join("src", "runtime", "node") ? [] : neutralModules(path);
+    return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
 await build({
-  entryPoints: ["src/http/app.ts"],
+  entryPoints: neutralModules("src"),
   bundle: true,
   platform: "neutral",
   format: "esm",
@@ -14,7 +25,7 @@ await build({
   conditions: ["workerd", "worker", "browser", "import"],
   write: false,
   logLevel: "warning",
-  outfile: "dist/neutral-check.js",
+  outdir: "dist/neutral-check",
 });
 
 if (!neutralOnly) {
