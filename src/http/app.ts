@@ -5,6 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { registerAuditRoutes } from "../businesses/audit-routes.js";
 import { registerEventStream } from "../businesses/event-stream.js";
 import { registerBusinessRoutes } from "../businesses/routes.js";
+import { registerCrmRoutes } from "../crm/routes.js";
 import { registerIdentityRoutes } from "../identity/routes.js";
 import { createIdentity } from "../identity/service.js";
 import { Gauge } from "../platform/metrics.js";
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerBusinessRoutes(api);
   registerAuditRoutes(api);
   registerEventStream(api);
+  registerCrmRoutes(api);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
