@@ -143,3 +143,38 @@ describe("access tokens", () => {
     }
   });
 });
+
+describe("rate limits", () => {
+  it("refuses an address after repeated failures across accounts, and limits each credential", async () => {
+    const limited = await startServer({ env: { LOGIN_FAILURES_PER_ADDRESS: "3", RATE_LIMIT_PER_SECOND: "1", RATE_LIMIT_BURST: "3" } });
+    try {
+      const limitedApi = client(limited.url);
+      const user = await registerUser(limitedApi);
+      for (let i = 0; i < 3; i++) {
+        const res = await limitedApi.post("/auth/login", { email: `stranger${i}@example.com`, password: "guessing-again" });
+        expect(res.status).toBe(401);
+      }
+      // the address is now refused, even with the right password for a real account
+      const blocked = await limitedApi.post("/auth/login", { email: user.email, password: user.password });
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+
+      // the general limit: a burst of 3, then one request per second for this credential
+      const started = Date.now();
+      const burst = await Promise.all(Array.from({ length: 12 }, () => limitedApi.get("/me", { token: user.token })));
+      const elapsedSeconds = (Date.now() - started) / 1000;
+      const ok = burst.filter((r) => r.status === 200).length;
+      const refused = burst.filter((r) => r.status === 429);
+      expect(ok).toBeGreaterThanOrEqual(3);
+      expect(ok).toBeLessThanOrEqual(3 + Math.ceil(elapsedSeconds));
+      expect(ok + refused.length).toBe(12);
+      for (const res of refused) {
+        expect(res.headers.get("content-type")).toContain("application/problem+json");
+        expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      }
+    } finally {
+      await limited.stop();
+      removeDataDir(limited.dataDir);
+    }
+  });
+});
