@@ -6,6 +6,7 @@ import { registerAuditRoutes } from "../businesses/audit-routes.js";
 import { registerEventStream } from "../businesses/event-stream.js";
 import { registerBusinessRoutes } from "../businesses/routes.js";
 import { registerCrmRoutes } from "../crm/routes.js";
+import { registerFinanceRoutes } from "../finance/routes.js";
 import { registerIdentityRoutes } from "../identity/routes.js";
 import { createIdentity } from "../identity/service.js";
 import { Gauge } from "../platform/metrics.js";
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerAuditRoutes(api);
   registerEventStream(api);
   registerCrmRoutes(api);
+  registerFinanceRoutes(api);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
