@@ -58,17 +58,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       }),
     );
   }
-  const limitBody = bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      // the unread rest of the body makes the connection unusable, so tell the client not to reuse it
-      onError: () => {
-        const response = problemResponse(new ProblemError(413, "body-too-large", "Request bodies are limited to 1 MiB."));
-        response.headers.set("Connection", "close");
-        return response;
-      },
+  // the unread rest of the body makes the connection unusable, so tell the client not to reuse it
+  const tooLarge = () => {
+    const response = problemResponse(new ProblemError(413, "body-too-large", "Request bodies are limited to 1 MiB."));
+    response.headers.set("Connection", "close");
+    return response;
+  };
+  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  // Reading `body` in hono's bodyLimit makes the Node adapter build a full WHATWG Request; a declared
+  // Content-Length is checked without it (the HTTP parser never delivers more than it declares).
+  app.use("/api/*", async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const declared = c.req.header("Content-Length");
+    if (declared === undefined || c.req.header("Transfer-Encoding") !== undefined) return limitBody(c, next);
+    return Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
   });
-  // reading `body` of a bodiless request would make the Node adapter build a full WHATWG Request
-  app.use("/api/*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
 
   const requireCredentials = authenticate(deps, identity);
   const limit = rateLimit(deps);
