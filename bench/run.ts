@@ -165,7 +165,7 @@ async function main(): Promise<0 | 1 | 2> {
     http = new Http(origin, 8);
     progress.log(`seeding ${options.businesses} businesses through the API (faker, fixed seed)`);
     const seeding = performance.now();
-    dataset = await seedDataset(http, { businesses: options.businesses, unique: Boolean(options.url), log: (s) => progress.log(s) });
+    dataset = await seedDataset(http, { businesses: options.businesses, unique: Boolean(options.url), quick: settings.quick, log: (s) => progress.log(s) });
     progress.log(`  seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
 
     const ticks = clockTicks();
@@ -223,6 +223,12 @@ async function main(): Promise<0 | 1 | 2> {
       } finally {
         await metrics.stop();
       }
+      if (outcome.verify) {
+        const verified = await outcome.verify().catch((error: Error): Check[] => [
+          { name: "persisted-state checks ran", ok: false, detail: `the checks failed to run: ${error.message}` },
+        ]);
+        outcome.checks = [...(outcome.checks ?? []), ...verified];
+      }
       const result = buildResult(scenario, outcome, metrics, previous);
       if (abort.signal.aborted) result.notes.push(`Interrupted: only ${result.durationSeconds} s of the planned ${seconds} s were measured.`);
       results.push(result);
@@ -249,7 +255,21 @@ async function main(): Promise<0 | 1 | 2> {
   const environment: Environment = {
     ...env,
     dataset: dataset
-      ? { seed: dataset.seed, businesses: dataset.businesses.length, users: 1 + dataset.teammates.length, memberships: dataset.memberships, apiKeys: dataset.apiKeys }
+      ? {
+          seed: dataset.seed,
+          businesses: dataset.businesses.length,
+          users: 1 + dataset.teammates.length,
+          memberships: dataset.memberships,
+          apiKeys: dataset.apiKeys,
+          crm: {
+            focusBusinesses: dataset.crm.focusIds.length,
+            focusVolume: dataset.crm.focusVolume,
+            otherVolume: dataset.crm.otherVolume,
+            records: dataset.crm.records,
+            seedSeconds: dataset.crm.seedSeconds,
+          },
+          seedSeconds: dataset.seedSeconds,
+        }
       : null,
     duration: Math.round((performance.now() - runStarted) / 100) / 10,
     quick: settings.quick,

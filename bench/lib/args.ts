@@ -28,7 +28,7 @@ Measures the CoreFlow360 server under load and writes DIR/report.json, DIR/repor
   --scenarios a,b      run only these scenarios (default: all)
   --duration S         measured seconds per scenario (default 20; 5 with --quick; at most 300)
   --connections N      connections for every load scenario (default: each scenario's own)
-  --rate R             open-loop requests/s for mixed and the peak of peak-burst
+  --rate R             open-loop requests/s for mixed and crm, and the peak of peak-burst
   --subscribers K      SSE subscribers in realtime-events (default 100; 20 with --quick)
   --businesses N       businesses to seed for the founder (default 25)
   --targets FILE       targets file (default bench/targets.json)

@@ -1,4 +1,5 @@
 import { faker } from "@faker-js/faker";
+import { CRM_FOCUS_BUSINESSES, CRM_VOLUMES, type CrmVolume, planCrm, type SeededCrm, seedCrm } from "./crm.js";
 import { expectStatus, type Http } from "./http.js";
 
 /** The fixed seed: the same names, currencies, teams and roles every run, so runs compare. */
@@ -20,6 +21,21 @@ export interface SeededBusiness {
   /** A viewer API key (integration traffic in the mixed scenario). */
   apiKey: string;
   memberCount: number;
+  /** Members who own CRM records (the founder, admins and sales people). */
+  ownerIds: string[];
+  /** Its CRM book (companies, contacts, leads, activities). */
+  crm: SeededCrm;
+}
+
+export interface CrmDatasetSummary {
+  /** The businesses the crm scenario works in, with the larger book. */
+  focusIds: string[];
+  focusVolume: CrmVolume;
+  otherVolume: CrmVolume;
+  /** Records created in every business together. */
+  records: number;
+  /** Wall time of the CRM seeding (bulk requests), seconds. */
+  seedSeconds: number;
 }
 
 export interface Dataset {
@@ -29,6 +45,9 @@ export interface Dataset {
   businesses: SeededBusiness[];
   memberships: number;
   apiKeys: number;
+  crm: CrmDatasetSummary;
+  /** Wall time of the whole seeding, seconds. */
+  seedSeconds: number;
   /** Distinguishes this run's users when the target is a shared, already running instance. */
   runTag: string;
 }
@@ -60,9 +79,11 @@ async function inBatches<T, R>(items: T[], limit: number, work: (item: T, index:
  * Seeds, through the HTTP API only: one founder who owns N businesses (faker company names, a mix of
  * base currencies), a small team of teammates added to some businesses with various roles, and one
  * viewer API key per business. Teammates are few on purpose: each registration costs ~120 ms of
- * PBKDF2 by design.
+ * PBKDF2 by design. Then each business's CRM book (lib/crm.ts): a few thousand records of each kind in
+ * the crm scenario's businesses, a small book in the others, through the bulk endpoints.
  */
-export async function seedDataset(http: Http, options: { businesses: number; unique: boolean; log: (s: string) => void }): Promise<Dataset> {
+export async function seedDataset(http: Http, options: { businesses: number; unique: boolean; quick: boolean; log: (s: string) => void }): Promise<Dataset> {
+  const started = performance.now();
   faker.seed(DATASET_SEED);
   const runTag = options.unique ? `r${Date.now().toString(36)}` : "";
   const teamSize = Math.min(6, Math.max(2, Math.ceil(options.businesses / 5)));
@@ -106,7 +127,7 @@ export async function seedDataset(http: Http, options: { businesses: number; uni
   });
 
   const token = founder.accessToken;
-  const businesses = await inBatches(plans, 4, async (plan) => {
+  const created = await inBatches(plans, 4, async (plan) => {
     const created = await http.post("/businesses", { name: plan.name, baseCurrency: plan.baseCurrency }, { token });
     expectStatus(created, 201, `create business ${plan.name}`);
     const id = created.body.id as string;
@@ -116,11 +137,55 @@ export async function seedDataset(http: Http, options: { businesses: number; uni
     }
     const key = await http.post(`/businesses/${id}/api-keys`, { name: "bench integration", role: "viewer" }, { token });
     expectStatus(key, 201, `create API key for ${plan.name}`);
-    return { id, name: plan.name, baseCurrency: plan.baseCurrency, apiKey: key.body.key as string, memberCount: 1 + plan.team.length };
+    return { id, apiKey: key.body.key as string };
   });
-  const memberships = businesses.reduce((n, b) => n + b.memberCount, 0);
-  options.log(`  seeded ${businesses.length} businesses, ${memberships} memberships, ${businesses.length} API keys`);
-  return { seed: DATASET_SEED, founder, teammates, businesses, memberships, apiKeys: businesses.length, runTag };
+  const memberships = plans.reduce((n, p) => n + 1 + p.team.length, 0);
+  options.log(`  seeded ${created.length} businesses, ${memberships} memberships, ${created.length} API keys`);
+
+  // the CRM books: every plan is drawn (in business order) before the first request, so the data is the
+  // same every run; the crm scenario works in the businesses after the first (realtime-events renames that one)
+  const volumes = options.quick ? CRM_VOLUMES.quick : CRM_VOLUMES.normal;
+  const n = plans.length;
+  const focusIndexes = new Set(n > CRM_FOCUS_BUSINESSES ? Array.from({ length: CRM_FOCUS_BUSINESSES }, (_, i) => i + 1) : Array.from({ length: n }, (_, i) => i));
+  const crmPlans = plans.map((plan, i) => {
+    const ownerIds = [founder.userId, ...plan.team.filter((_, k) => plan.roles[k] === "admin" || plan.roles[k] === "sales").map((p) => p.userId)];
+    return { ownerIds, crm: planCrm(focusIndexes.has(i) ? volumes.focus : volumes.other, plan.baseCurrency, ownerIds) };
+  });
+  const crmStarted = performance.now();
+  const crm = await inBatches(crmPlans, 2, (p, i) => seedCrm(http, token, created[i]!.id, p.crm, focusIndexes.has(i)));
+  const crmSeconds = (performance.now() - crmStarted) / 1000;
+  const records = crm.reduce((sum, c) => sum + c.counts.companies + c.counts.contacts + c.counts.leads + c.counts.activities, 0);
+  const fv = volumes.focus;
+  options.log(
+    `  seeded ${records.toLocaleString("en-US")} CRM records in ${crmSeconds.toFixed(1)} s: ${focusIndexes.size} business(es) with ${fv.companies} companies, ${fv.contacts} contacts, ${fv.leads} leads, ${fv.activities} activities; the others ${volumes.other.companies}/${volumes.other.contacts}/${volumes.other.leads}/${volumes.other.activities}`,
+  );
+
+  const businesses: SeededBusiness[] = plans.map((plan, i) => ({
+    id: created[i]!.id,
+    name: plan.name,
+    baseCurrency: plan.baseCurrency,
+    apiKey: created[i]!.apiKey,
+    memberCount: 1 + plan.team.length,
+    ownerIds: crmPlans[i]!.ownerIds,
+    crm: crm[i]!,
+  }));
+  return {
+    seed: DATASET_SEED,
+    founder,
+    teammates,
+    businesses,
+    memberships,
+    apiKeys: businesses.length,
+    crm: {
+      focusIds: businesses.filter((_, i) => focusIndexes.has(i)).map((b) => b.id),
+      focusVolume: { ...volumes.focus },
+      otherVolume: { ...volumes.other },
+      records,
+      seedSeconds: Math.round(crmSeconds * 10) / 10,
+    },
+    seedSeconds: Math.round((performance.now() - started) / 100) / 10,
+    runTag,
+  };
 }
 
 /** A fresh access token for the founder (POST /auth/refresh: no PBKDF2), so long runs never hit expiry. */

@@ -34,7 +34,8 @@ export interface OpenLoopOptions {
   maxBacklogPerConnection?: number;
   /** Read response bodies (for onComplete); otherwise they are discarded. */
   readBody?: boolean;
-  onComplete?: (request: OpenRequest, status: number | null, body: string | null, doneAt: number) => void;
+  /** `dbMs`: the response's Server-Timing `db;dur=` (null without a response, or when it touched no database). */
+  onComplete?: (request: OpenRequest, status: number | null, body: string | null, doneAt: number, dbMs: number | null) => void;
   onTick?: (live: ReturnType<Recorder["live"]> & { backlog: number }) => void;
 }
 
@@ -159,7 +160,7 @@ function schedule(options: OpenLoopOptions, connections: Connection[], drainMs: 
         recorder.failure(draining || TIMEOUT_CODES.has(error?.code ?? "") ? "timeouts" : "connection", now, now - p.scheduled);
         phaseSteps.record(p.phase, false, now - p.scheduled);
         if (p.request.kind) kindSteps.record(p.request.kind, false, now - p.scheduled);
-        options.onComplete?.(p.request, null, null, now);
+        options.onComplete?.(p.request, null, null, now, null);
         pump(conn);
       });
   };
@@ -173,7 +174,7 @@ function schedule(options: OpenLoopOptions, connections: Connection[], drainMs: 
     phaseSteps.record(p.phase, status < 400, now - p.scheduled);
     if (p.request.kind) kindSteps.record(p.request.kind, status < 400, now - p.scheduled);
     if (status < 400) conn.served = true;
-    options.onComplete?.(p.request, status, text, now);
+    options.onComplete?.(p.request, status, text, now, dbMs);
     pump(conn);
   };
 

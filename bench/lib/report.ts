@@ -1,4 +1,5 @@
 import type { BaselineComparison } from "./baseline.js";
+import type { CrmVolume } from "./crm.js";
 import { fmt } from "./progress.js";
 import type { ScenarioResult, TargetResult } from "./types.js";
 
@@ -9,7 +10,17 @@ export interface Environment {
   cores: number;
   memoryMB: number;
   commit: string | null;
-  dataset: { seed: number; businesses: number; users: number; memberships: number; apiKeys: number } | null;
+  dataset: {
+    seed: number;
+    businesses: number;
+    users: number;
+    memberships: number;
+    apiKeys: number;
+    /** The CRM books: records per focus business (the crm scenario's) and per other business, and the seeding time. */
+    crm: { focusBusinesses: number; focusVolume: CrmVolume; otherVolume: CrmVolume; records: number; seedSeconds: number };
+    /** Wall time of the whole seeding through the API, seconds. */
+    seedSeconds: number;
+  } | null;
   /** Whole run, seconds (server start to report). */
   duration: number | null;
   quick: boolean;
@@ -106,6 +117,12 @@ export function renderMarkdown(report: Report): string {
   lines.push(
     `| Dataset | ${e.dataset ? `${e.dataset.businesses} businesses, ${e.dataset.users} users, ${e.dataset.memberships} memberships, ${e.dataset.apiKeys} API keys (faker seed ${e.dataset.seed})` : "not seeded"} |`,
   );
+  if (e.dataset?.crm) {
+    const c = e.dataset.crm;
+    const v = (x: CrmVolume) => `${fmt.int(x.companies)} companies, ${fmt.int(x.contacts)} contacts, ${fmt.int(x.leads)} leads, ${fmt.int(x.activities)} activities`;
+    lines.push(`| CRM | ${fmt.int(c.records)} records: ${c.focusBusinesses} business(es) (the crm scenario's) with ${v(c.focusVolume)}; the others ${v(c.otherVolume)} each |`);
+  }
+  if (e.dataset?.seedSeconds !== undefined) lines.push(`| Seeding | ${e.dataset.seedSeconds.toFixed(1)} s through the API${e.dataset.crm ? `, of which the CRM bulk requests ${e.dataset.crm.seedSeconds.toFixed(1)} s` : ""} |`);
   lines.push(`| Server | ${e.server.started ? `started by the suite (dist/server.js) at ${e.server.url}; ${Object.entries(e.server.env ?? {}).filter(([k]) => k !== "DATA_DIR").map(([k, v]) => `${k}=${v}`).join(" ")}` : `existing instance at ${e.server.url}`} |`);
   lines.push(`| Load generator | ${cell(e.loadGenerator)} |`);
   lines.push(`| Load average at start | ${e.loadAverageAtStart.join(", ")} (1, 5, 15 min)${e.loadAverageAtStart[0]! > e.cores * 0.5 ? " — **the machine was already busy: figures are pessimistic**" : ""} |`);

@@ -57,6 +57,12 @@ export interface ScenarioOutcome {
   steps?: Record<string, StepSummary>;
   extra?: Record<string, number | string | boolean | null>;
   checks?: Check[];
+  /**
+   * Persisted-state checks to run once the scenario's /metrics window has closed, so that their reads
+   * (counting every record, verifying audit chains) do not count in its server figures. Their checks
+   * are added to `checks`; if one throws, that is a failed check.
+   */
+  verify?: () => Promise<Check[]>;
   notMeasured?: Record<string, string>;
   notes?: string[];
 }
