@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
+import { registerAgentRoutes } from "../agents/routes.js";
 import { registerAuditRoutes } from "../businesses/audit-routes.js";
 import { registerEventStream } from "../businesses/event-stream.js";
 import { registerBusinessRoutes } from "../businesses/routes.js";
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerBusinessRoutes(api);
   registerAuditRoutes(api);
   registerEventStream(api);
+  registerAgentRoutes(api);
   registerCrmRoutes(api);
   registerFinanceRoutes(api);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

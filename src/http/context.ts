@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Orchestrator } from "../agents/orchestrator.js";
 import type { Role } from "../businesses/roles.js";
 import type { Actor } from "../platform/audit.js";
 import type { EventBus } from "../platform/event-log.js";
@@ -50,6 +51,8 @@ export interface AppDeps {
   stopping: AbortSignal;
   /** The caller's network address, as the runtime knows it. */
   clientAddress(c: Context): string;
+  /** The agents' task orchestrator; the runtime starts it after listening and stops it before closing databases. */
+  agents: Orchestrator;
 }
 
 export type Principal =

@@ -6,14 +6,17 @@ import { createServer, STATUS_CODES } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import pino from "pino";
+import { builtInAgents } from "../../agents/agents.js";
+import { readAgentConfig } from "../../agents/config.js";
+import { Orchestrator, TriggeringEventBus } from "../../agents/orchestrator.js";
 import { createApp } from "../../http/app.js";
 import { problemResponse } from "../../http/errors.js";
-import { EventBus } from "../../platform/event-log.js";
 import { Gauge, MetricsRegistry } from "../../platform/metrics.js";
 import { ProblemError } from "../../platform/problem.js";
 import { migrate } from "../../platform/sql.js";
 import { readConfig } from "./config.js";
 import { loadSigningKey, lockDataDir } from "./data-dir.js";
+import { smtpTransport } from "./smtp.js";
 import { BusinessPool, loadMigrations, NodeSqlConnection } from "./sqlite.js";
 
 const DRAIN_LIMIT_MS = 10_000;
@@ -51,6 +54,24 @@ metrics.add(new Gauge("coreflow_event_loop_lag_mean_seconds", "Event-loop delay,
 metrics.add(new Gauge("coreflow_process_resident_memory_bytes", "Resident set size.", () => process.memoryUsage.rss()));
 metrics.add(new Gauge("coreflow_process_heap_used_bytes", "V8 heap in use.", () => process.memoryUsage().heapUsed));
 
+const bus = new TriggeringEventBus();
+let agentConfig: ReturnType<typeof readAgentConfig>;
+let mail: ReturnType<typeof smtpTransport> | undefined;
+try {
+  agentConfig = readAgentConfig(process.env);
+  mail = process.env.SMTP_URL ? smtpTransport(process.env.SMTP_URL, process.env.SMTP_FROM || "coreflow360@localhost") : undefined;
+} catch (error) {
+  logger.fatal({}, (error as Error).message);
+  unlock();
+  process.exit(1);
+}
+const agents = new Orchestrator(
+  { core, businesses, bus, logger },
+  agentConfig,
+  builtInAgents(),
+  mail,
+);
+
 const stopping = new AbortController();
 // every open event stream listens for the stop; their number is bounded by connections, not by a constant
 setMaxListeners(0, stopping.signal);
@@ -60,10 +81,11 @@ const app = createApp({
   jwtKey: loadSigningKey(config.dataDir, config.jwtSecret),
   logger,
   metrics,
-  bus: new EventBus(),
+  bus,
   config: config.app,
   stopping: stopping.signal,
   clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
+  agents,
 });
 
 let inFlight = 0;
@@ -121,6 +143,7 @@ server.on("clientError", (error: NodeJS.ErrnoException & { rawPacket?: Buffer },
 server.on("listening", () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
+  agents.start();
   logger.info({ url: `http://${config.host}:${port}`, dataDir: config.dataDir, pid: process.pid }, "listening");
 });
 server.on("error", (error) => {
@@ -134,7 +157,15 @@ function shutdown(code: number): void {
   shuttingDown = true;
   logger.info({ inFlight }, "stopping: no new connections, finishing requests in flight");
   stopping.abort();
+  // agent tasks stop (and are queued again) before the databases they write to close
+  const agentsStopped = agents.stop();
   const finish = () => {
+    void agentsStopped.then(closeAndExit, closeAndExit);
+  };
+  let closed = false;
+  const closeAndExit = () => {
+    if (closed) return;
+    closed = true;
     businesses.closeAll();
     core.close();
     unlock();
