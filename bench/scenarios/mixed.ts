@@ -1,4 +1,5 @@
 import { type CrmCounts, type CrmEntity, CrmLedger, type CrmTarget, type CrmWriteTag, crmCountChecks, crmRequests, crmSnapshot, createPools } from "../lib/crm.js";
+import { financeCalendar, financeReads } from "../lib/finance.js";
 import { type AuditState, auditChecks, auditSnapshot, WriteLedger } from "../lib/integrity.js";
 import type { OpenRequest } from "../lib/open-loop.js";
 import { prng, type Scenario, weighted } from "../lib/scenario.js";
@@ -12,6 +13,7 @@ interface Before {
  * Traffic weighted like a signed-in team using the product: mostly reads of business records,
  * member lists, the caller's profile and business list, audit pages, integrations reading through
  * API keys, the CRM (lead detail pages, lists, search, batch gets, an integration syncing contacts),
+ * the books (P&L, trial balance, open invoices: reads only, so the persisted-state checks stay exact),
  * and 5 % writes (renames, and CRM creates). Open-loop at a constant arrival rate over many
  * connections, each connection one user with its own keep-alive socket. Sign-ins are measured in
  * auth-flow, not here (one PBKDF2 per session, ~120 ms of CPU, would be a different experiment).
@@ -20,7 +22,7 @@ const mixed: Scenario<Before> = {
   name: "mixed",
   title: "Mixed workload",
   description:
-    "Open-loop weighted mix (95 % reads, 17 % of them CRM; 5 % writes: renames and CRM creates) at a constant arrival rate over up to 1,250 connections; latency from each request's scheduled time.",
+    "Open-loop weighted mix (95 % reads, 17 % of them CRM and 2 % finance reports and invoice lists; 5 % writes: renames and CRM creates) at a constant arrival rate over up to 1,250 connections; latency from each request's scheduled time.",
   writes: true,
   async prepare(ctx) {
     const ids = ctx.dataset.businesses.map((b) => b.id);
@@ -43,12 +45,14 @@ const mixed: Scenario<Before> = {
       const b = business();
       return { id: b.id, crm: b.crm };
     };
+    const finance = financeReads(random, financeCalendar());
+    const financeRead = (make: (b: { id: string }, h: Record<string, string>) => OpenRequest) => () => make(business(), user);
     const crmRead = (make: (t: CrmTarget, h: Record<string, string>) => OpenRequest) => () => make(crmTarget(), user);
     const crmCreate = (entity: CrmEntity) => () => crm.create(crmTarget(), entity, user);
 
     type Make = (i: number) => OpenRequest;
     const mix: Array<{ weight: number; value: Make }> = [
-      { weight: 24, value: () => ({ kind: "GET /businesses/{id}", method: "GET", path: `/api/v1/businesses/${business().id}`, headers: user }) },
+      { weight: 22, value: () => ({ kind: "GET /businesses/{id}", method: "GET", path: `/api/v1/businesses/${business().id}`, headers: user }) },
       { weight: 12, value: () => ({ kind: "GET /businesses/{id}/members", method: "GET", path: `/api/v1/businesses/${business().id}/members`, headers: user }) },
       { weight: 8, value: () => ({ kind: "GET /me", method: "GET", path: "/api/v1/me", headers: user }) },
       { weight: 8, value: () => ({ kind: "GET /businesses", method: "GET", path: "/api/v1/businesses", headers: user }) },
@@ -77,6 +81,10 @@ const mixed: Scenario<Before> = {
           return { ...crm.contactsUpdated({ id: b.id, crm: b.crm }, { authorization: `Bearer ${b.apiKey}` }), kind: "GET /contacts?sort=-updatedAt (API key)" };
         },
       },
+      // finance reads (2 %): the reports and the open invoices of any business (the financial scenario's two have books)
+      { weight: 0.8, value: financeRead(finance.trialBalance) },
+      { weight: 0.7, value: financeRead(finance.profitAndLoss) },
+      { weight: 0.5, value: financeRead(finance.invoicesOpen) },
       // writes (5 %): renames, and CRM creates
       {
         weight: 4,
