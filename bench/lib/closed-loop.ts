@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { Recorder } from "./recorder.js";
+import { cpuPercent, Recorder } from "./recorder.js";
 import type { LoadResult } from "./types.js";
 
 export interface RequestSpec {
@@ -66,20 +66,11 @@ function runOnce(options: ClosedLoopOptions, seconds: number, recorder: Recorder
 function toResult(options: ClosedLoopOptions, recorder: Recorder, cpuUserSystemMicros: number, wallSeconds: number): LoadResult {
   return {
     mode: "closed-loop",
-    durationSeconds: recorder.durationSeconds,
     connections: options.connections,
     offeredRate: null,
-    attempted: recorder.responses + recorder.errors.connection + recorder.errors.timeouts,
-    ok: recorder.ok,
-    throughput: recorder.ok / recorder.durationSeconds,
-    latency: recorder.summary(),
-    errorRate: recorder.errorRate(),
-    errors: recorder.errors,
-    statusCounts: recorder.statusCounts,
-    perSecond: recorder.perSecond,
-    throughputSpread: recorder.throughputSpread(),
+    ...recorder.measured(),
     serverTimingDb: null,
-    generator: { cpuPercent: Math.round((cpuUserSystemMicros / 1e6 / wallSeconds) * 1000) / 10, sendLagMs: null },
+    generator: { cpuPercent: cpuPercent(cpuUserSystemMicros, wallSeconds), sendLagMs: null },
     connectionsServed: null,
     maxBacklog: null,
   };

@@ -1,5 +1,5 @@
 import { Http, type HttpResponse, type RequestOptions } from "./http.js";
-import { Recorder, StepRecorder } from "./recorder.js";
+import { cpuPercent, Recorder, StepRecorder } from "./recorder.js";
 import type { LoadResult } from "./types.js";
 
 /** Sends one step of a flow; the response is recorded under `step`. Throws when no response came. */
@@ -87,20 +87,11 @@ export async function runFlows(options: FlowOptions): Promise<FlowResult> {
     steps,
     load: {
       mode: "closed-loop",
-      durationSeconds: recorder.durationSeconds,
       connections: options.users,
       offeredRate: null,
-      attempted: recorder.responses + recorder.errors.connection + recorder.errors.timeouts,
-      ok: recorder.ok,
-      throughput: recorder.ok / recorder.durationSeconds,
-      latency: recorder.summary(),
-      errorRate: recorder.errorRate(),
-      errors: recorder.errors,
-      statusCounts: recorder.statusCounts,
-      perSecond: recorder.perSecond,
-      throughputSpread: recorder.throughputSpread(),
+      ...recorder.measured(),
       serverTimingDb: recorder.serverTimingDb(),
-      generator: { cpuPercent: Math.round(((used.user + used.system) / 1e6 / wall) * 1000) / 10, sendLagMs: null },
+      generator: { cpuPercent: cpuPercent(used.user + used.system, wall), sendLagMs: null },
       connectionsServed: null,
       maxBacklog: null,
     },

@@ -2,7 +2,7 @@ import { Client } from "undici";
 import type { RequestSpec } from "./closed-loop.js";
 import { newHistogram, recordMs, summarize } from "./histogram.js";
 import { dbMsOf } from "./http.js";
-import { Recorder, StepRecorder } from "./recorder.js";
+import { cpuPercent, Recorder, StepRecorder } from "./recorder.js";
 import type { LoadResult, StepSummary } from "./types.js";
 
 export interface OpenRequest extends RequestSpec {
@@ -216,21 +216,13 @@ function schedule(options: OpenLoopOptions, connections: Connection[], drainMs: 
     const offered = total / (scheduleMs / 1000);
     resolveDone({
       mode: "open-loop",
-      durationSeconds: recorder.durationSeconds,
       connections: connections.length,
       offeredRate: Math.round(offered * 100) / 100,
+      ...recorder.measured(),
       attempted: total,
-      ok: recorder.ok,
-      throughput: recorder.ok / recorder.durationSeconds,
-      latency: recorder.summary(),
-      errorRate: recorder.errorRate(),
-      errors: recorder.errors,
-      statusCounts: recorder.statusCounts,
-      perSecond: recorder.perSecond,
-      throughputSpread: recorder.throughputSpread(),
       serverTimingDb: recorder.serverTimingDb(),
       generator: {
-        cpuPercent: Math.round(((used.user + used.system) / 1e6 / wall) * 1000) / 10,
+        cpuPercent: cpuPercent(used.user + used.system, wall),
         sendLagMs: lag ? { p50: lag.p50, p99: lag.p99, max: lag.max } : null,
       },
       connectionsServed: connections.filter((c) => c.served).length,

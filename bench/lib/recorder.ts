@@ -1,11 +1,16 @@
 import { type Histogram, newHistogram, recordMs, spreadOf, summarize } from "./histogram.js";
-import type { ErrorCounts, LatencySummary, SecondWindow, StepSummary } from "./types.js";
+import type { ErrorCounts, LatencySummary, LoadResult, SecondWindow, StepSummary } from "./types.js";
 
 /**
  * Collects every outcome of a load run: one HdrHistogram of all latencies, per-status counts, errors,
  * and one-second windows (throughput and percentiles per second) used for the spread that baseline
  * comparisons need. Times are performance.now() milliseconds.
  */
+/** CPU time used over a wall-clock interval, as percent of one core (one decimal). */
+export function cpuPercent(cpuMicros: number, wallSeconds: number): number {
+  return Math.round((cpuMicros / 1e6 / wallSeconds) * 1000) / 10;
+}
+
 export class Recorder {
   readonly latency: Histogram = newHistogram();
   readonly db: Histogram = newHistogram();
@@ -144,6 +149,25 @@ export class Recorder {
       meanMs: this.withDb ? Math.round((this.dbTotalMs / this.withDb) * 1000) / 1000 : null,
       p50: s?.p50 ?? null,
       p99: s?.p99 ?? null,
+    };
+  }
+
+  /** The parts of a LoadResult every load generator reads off its recorder the same way. */
+  measured(): Pick<
+    LoadResult,
+    "durationSeconds" | "attempted" | "ok" | "throughput" | "latency" | "errorRate" | "errors" | "statusCounts" | "perSecond" | "throughputSpread"
+  > {
+    return {
+      durationSeconds: this.durationSeconds,
+      attempted: this.responses + this.errors.connection + this.errors.timeouts,
+      ok: this.ok,
+      throughput: this.ok / this.durationSeconds,
+      latency: this.summary(),
+      errorRate: this.errorRate(),
+      errors: this.errors,
+      statusCounts: this.statusCounts,
+      perSecond: this.perSecond,
+      throughputSpread: this.throughputSpread(),
     };
   }
 
