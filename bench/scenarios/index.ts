@@ -1,4 +1,5 @@
 import type { Scenario } from "../lib/scenario.js";
+import agents from "./agents.js";
 import authFlow from "./auth-flow.js";
 import businessRead from "./business-read.js";
 import crm from "./crm.js";
@@ -14,7 +15,7 @@ import realtimeEvents from "./realtime-events.js";
  * it). To add one: write bench/scenarios/<name>.ts exporting a Scenario, list it here, remove it from
  * PLANNED, and point its targets in bench/targets.json at its name.
  */
-export const SCENARIOS: readonly Scenario<any>[] = [health, businessRead, authFlow, multiBusiness, realtimeEvents, peakBurst, crm, financial, mixed];
+export const SCENARIOS: readonly Scenario<any>[] = [health, businessRead, authFlow, multiBusiness, realtimeEvents, peakBurst, crm, financial, agents, mixed];
 
 /**
  * Scenarios the suite is meant to have (the bench issue) that are not written yet; each is added when
@@ -22,5 +23,4 @@ export const SCENARIOS: readonly Scenario<any>[] = [health, businessRead, authFl
  */
 export const PLANNED: Readonly<Record<string, string>> = {
   portfolio: "no portfolio scenario in the suite yet (GET /portfolio)",
-  agents: "no agents scenario in the suite yet (enqueue → done with the built-in methods)",
 };
