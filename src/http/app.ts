@@ -9,6 +9,7 @@ import { registerBusinessRoutes } from "../businesses/routes.js";
 import { registerCrmRoutes } from "../crm/routes.js";
 import { registerFinanceRoutes } from "../finance/routes.js";
 import { registerIdentityRoutes } from "../identity/routes.js";
+import { registerPortfolioRoutes } from "../portfolio/routes.js";
 import { createIdentity } from "../identity/service.js";
 import { Gauge } from "../platform/metrics.js";
 import { ProblemError, unauthorized } from "../platform/problem.js";
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerAgentRoutes(api);
   registerCrmRoutes(api);
   registerFinanceRoutes(api);
+  registerPortfolioRoutes(api);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
