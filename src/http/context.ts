@@ -13,7 +13,7 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-/** A business database borrowed from the runtime's pool; release() returns it. */
+/** A business database borrowed from the runtime's pool; release() returns it, exactly once. */
 export interface BusinessHandle {
   connection: SqlConnection;
   release(): void;

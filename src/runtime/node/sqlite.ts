@@ -52,17 +52,22 @@ export function loadMigrations(dir: string): Migration[] {
     .sort((a, b) => a.version - b.version);
 }
 
-interface PooledBusiness {
+/** An open business database; it is its own handle, so borrowing one allocates nothing. */
+interface PooledBusiness extends BusinessHandle {
   connection: NodeSqlConnection;
   borrowers: number;
+  lastUsed: number;
 }
 
 /**
  * A bounded pool of open business databases, least recently used first out. A database in use by a
  * request is never closed under it; the pool may exceed its bound until those requests finish.
+ * Callers release each handle exactly once (the request pipeline and every background reader do so in
+ * a `finally`).
  */
 export class BusinessPool implements BusinessDatabases {
   private readonly open = new Map<string, PooledBusiness>();
+  private clock = 0;
 
   constructor(
     private readonly dir: string,
@@ -73,9 +78,7 @@ export class BusinessPool implements BusinessDatabases {
 
   acquire(businessId: string): BusinessHandle {
     let entry = this.open.get(businessId);
-    if (entry) {
-      this.open.delete(businessId); // re-insert: Map order is recency order
-    } else {
+    if (!entry) {
       // the id becomes a file name: only the exact shape of a business id may reach the file system
       if (!/^biz_[0-9a-z]{26}$/.test(businessId)) throw new Error(`not a business id: ${businessId}`);
       const connection = new NodeSqlConnection(join(this.dir, `${businessId}.db`), this.synchronous);
@@ -85,32 +88,33 @@ export class BusinessPool implements BusinessDatabases {
         connection.close();
         throw error;
       }
-      entry = { connection, borrowers: 0 };
-      this.evict(this.capacity - 1);
-    }
-    this.open.set(businessId, entry);
-    entry.borrowers += 1;
-    const borrowed = entry;
-    let released = false;
-    return {
-      connection: entry.connection,
-      release: () => {
-        if (released) return;
-        released = true;
-        borrowed.borrowers -= 1;
+      entry = { connection, borrowers: 0, lastUsed: 0, release: () => {} };
+      const opened = entry;
+      opened.release = () => {
+        opened.borrowers -= 1;
         // grown past its bound while databases were in use: shrink back as they are returned
         if (this.open.size > this.capacity) this.evict(this.capacity);
-      },
-    };
+      };
+      this.open.set(businessId, entry);
+    }
+    this.clock += 1;
+    entry.lastUsed = this.clock;
+    entry.borrowers += 1;
+    // after borrowing, so the database just opened is never the one closed to make room
+    if (this.open.size > this.capacity) this.evict(this.capacity);
+    return entry;
   }
 
-  /** Closes least recently used databases not in use until at most `keep` stay open. */
+  /** Closes the least recently used databases not in use until at most `keep` stay open (a rare path: only when one opens or the pool has overgrown). */
   private evict(keep: number): void {
-    for (const [id, entry] of this.open) {
-      if (this.open.size <= keep) return;
-      if (entry.borrowers > 0) continue;
-      entry.connection.close();
-      this.open.delete(id);
+    while (this.open.size > keep) {
+      let oldest: [string, PooledBusiness] | undefined;
+      for (const candidate of this.open) {
+        if (candidate[1].borrowers === 0 && (!oldest || candidate[1].lastUsed < oldest[1].lastUsed)) oldest = candidate;
+      }
+      if (!oldest) return;
+      oldest[1].connection.close();
+      this.open.delete(oldest[0]);
     }
   }
 
