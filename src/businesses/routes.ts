@@ -21,6 +21,8 @@ import * as service from "./service.js";
 import * as store from "./store.js";
 
 const tags = ["Businesses"];
+/** These routes change the core database too (0004): core and business commit together. */
+const CORE = { coreWrites: true };
 const security = bearer;
 
 export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -38,8 +40,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
     (c) => {
       const principal = c.get("principal");
       if (principal.kind !== "user") throw new Error("unreachable: usersOnly");
-      const at = isoNow();
-      const row = service.createBusiness(c.get("coreDb"), principal.userId, c.req.valid("json"), at);
+      const row = service.newBusiness(c.req.valid("json"), isoNow());
       const handle = c.get("deps").businesses.acquire(row.id);
       try {
         c.set("scope", {
@@ -53,16 +54,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
           createdAt: row.created_at,
           updatedAt: row.updated_at,
         });
-        return commitChange(c, 201, (rec) => {
-          rec.record({
-            action: "business.created",
-            targetType: "business",
-            targetId: row.id,
-            changes: { name: row.name, baseCurrency: row.base_currency },
-          });
-          rec.record({ action: "member.added", targetType: "member", targetId: principal.userId, changes: { role: "owner" } });
-          return service.businessView(row);
-        });
+        return commitChange(c, 201, (rec) => service.registerBusiness(c.get("coreDb"), rec, row, principal.userId), CORE);
       } finally {
         handle.release();
       }
@@ -122,7 +114,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
     (c) => {
       const core = c.get("coreDb");
       assertIfMatch(c, service.currentBusiness(core, c.get("scope")));
-      return commitChange(c, 200, (rec) => service.updateBusiness(core, c.get("scope"), rec, c.req.valid("json")));
+      return commitChange(c, 200, (rec) => service.updateBusiness(core, c.get("scope"), rec, c.req.valid("json")), CORE);
     },
   );
 
@@ -139,7 +131,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
     (c) => {
       const core = c.get("coreDb");
       assertIfMatch(c, service.currentBusiness(core, c.get("scope")));
-      return commitChange(c, 204, (rec) => service.deleteBusiness(core, c.get("scope"), rec));
+      return commitChange(c, 204, (rec) => service.deleteBusiness(core, c.get("scope"), rec), CORE);
     },
   );
 
@@ -173,7 +165,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: businessIdParam, body: jsonBody(schema.addMemberBody) },
       responses: { 201: json(schema.member, "Added"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
-    (c) => commitChange(c, 201, (rec) => service.addMember(c.get("coreDb"), c.get("scope"), rec, c.req.valid("json"))),
+    (c) => commitChange(c, 201, (rec) => service.addMember(c.get("coreDb"), c.get("scope"), rec, c.req.valid("json")), CORE),
   );
 
   app.openapi(
@@ -203,7 +195,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       const { userId } = c.req.valid("param");
       const core = c.get("coreDb");
       assertIfMatch(c, service.currentMember(core, c.get("scope"), userId));
-      return commitChange(c, 200, (rec) => service.changeMemberRole(core, c.get("scope"), rec, userId, c.req.valid("json").role));
+      return commitChange(c, 200, (rec) => service.changeMemberRole(core, c.get("scope"), rec, userId, c.req.valid("json").role), CORE);
     },
   );
 
@@ -221,7 +213,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       const { userId } = c.req.valid("param");
       const core = c.get("coreDb");
       assertIfMatch(c, service.currentMember(core, c.get("scope"), userId));
-      return commitChange(c, 204, (rec) => service.removeMember(core, c.get("scope"), rec, userId));
+      return commitChange(c, 204, (rec) => service.removeMember(core, c.get("scope"), rec, userId), CORE);
     },
   );
 
@@ -236,7 +228,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: businessIdParam, body: jsonBody(schema.createApiKeyBody) },
       responses: { 201: json(schema.createdApiKey, "Created"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
-    (c) => commitChange(c, 201, (rec) => service.createApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("json"))),
+    (c) => commitChange(c, 201, (rec) => service.createApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("json")), CORE),
   );
 
   app.openapi(
@@ -265,7 +257,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: schema.keyIdParam },
       responses: { 204: { description: "Revoked" }, ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
-    (c) => commitChange(c, 204, (rec) => service.revokeApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("param").keyId)),
+    (c) => commitChange(c, 204, (rec) => service.revokeApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("param").keyId), CORE),
   );
 }
 

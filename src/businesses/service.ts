@@ -36,21 +36,18 @@ export const apiKeyView = (row: store.ApiKeyRow) => ({
   revokedAt: row.revoked_at,
 });
 
-/** Registers the business and its first owner in the core database. */
-export function createBusiness(core: Db, ownerId: string, input: { name: string; baseCurrency: string }, at: string) {
-  const row: store.MemberBusinessRow = {
-    id: newId("biz"),
-    name: input.name,
-    base_currency: input.baseCurrency,
-    created_at: at,
-    updated_at: at,
-    role: "owner",
-  };
-  core.transaction(() => {
-    store.insertBusiness(core, { ...row, created_by: ownerId });
-    store.insertMembership(core, row.id, ownerId, "owner", at);
-  });
-  return row;
+/** A new business as its creator (its owner) will see it; registered by `registerBusiness`. */
+export function newBusiness(input: { name: string; baseCurrency: string }, at: string): store.MemberBusinessRow {
+  return { id: newId("biz"), name: input.name, base_currency: input.baseCurrency, created_at: at, updated_at: at, role: "owner" };
+}
+
+/** Registers the business and its first owner in the core database, and audits both in the business's own. */
+export function registerBusiness(core: Db, rec: ChangeRecorder, row: store.MemberBusinessRow, ownerId: string) {
+  store.insertBusiness(core, { ...row, created_by: ownerId });
+  store.insertMembership(core, row.id, ownerId, "owner", row.created_at);
+  rec.record({ action: "business.created", targetType: "business", targetId: row.id, changes: { name: row.name, baseCurrency: row.base_currency } });
+  rec.record({ action: "member.added", targetType: "member", targetId: ownerId, changes: { role: "owner" } });
+  return businessView(row);
 }
 
 /** The business as admitted for this request (read from the core database, or from its generation cache). */

@@ -31,6 +31,7 @@ export function commitChange<T, S extends 200 | 201 | 202 | 204>(
   c: AppContext,
   status: S,
   work: (recorder: ChangeRecorder) => T,
+  options: { coreWrites?: boolean } = {},
 ): Response & TypedResponse<T, S, "json"> {
   const scope = c.get("scope");
   const claim = idempotencyClaim(c);
@@ -53,7 +54,7 @@ export function commitChange<T, S extends 200 | 201 | 202 | 204>(
     },
   };
 
-  const outcome = scope.db.transaction(() => {
+  const inBusiness = () => scope.db.transaction(() => {
     const prior = claim ? priorResponse(scope.db, claim) : undefined;
     if (prior) return { prior };
     const body = work(recorder);
@@ -61,6 +62,10 @@ export function commitChange<T, S extends 200 | 201 | 202 | 204>(
     if (claim) rememberResponse(scope.db, claim, status, text);
     return { body, text };
   });
+  // Work that also writes the core database (members, keys, the business itself) runs inside a core
+  // transaction that commits after the business one: a crash between the two commits can leave an audit
+  // entry for a change that did not happen, never a change without its audit entry.
+  const outcome = options.coreWrites ? c.get("coreDb").transaction(inBusiness) : inBusiness();
   c.get("deps").bus.publish(scope.businessId, events);
   return respond() as Response & TypedResponse<T, S, "json">;
 
