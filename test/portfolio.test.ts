@@ -351,3 +351,40 @@ describe("the portfolio", () => {
     expect((await api.get("/portfolio?currency=USD")).status).toBe(401);
   });
 });
+
+describe("the portfolio cache", () => {
+  it("answers a repeat from the cache, and never serves a figure older than the business's last commit", async () => {
+    const owner = await registerUser(api, "Cached founder");
+    const t = owner.token;
+    const id = await createBusiness(api, t, "Cached", "USD");
+    const a = await accountsOf(t, id);
+    const entry = (amount: number) =>
+      ok(api.post(`/businesses/${id}/journal-entries`, { date: today, memo: "Capital", lines: [{ accountId: a.cash, debit: amount, credit: 0 }, { accountId: a.equity, debit: 0, credit: amount }] }, { token: t }));
+    const cacheCounters = async () => {
+      const text = (await api.get("/metrics")).text;
+      const read = (name: string) => Number(text.match(new RegExp(`^${name}\\{cache="portfolio"\\} (\\d+)$`, "m"))?.[1] ?? Number.NaN);
+      return { hits: read("coreflow_cache_hits_total"), misses: read("coreflow_cache_misses_total") };
+    };
+    const statements = (res: { headers: Headers }) => Number(res.headers.get("server-timing")?.match(/desc="(\d+) statements"/)?.[1] ?? 0);
+    const cashOf = (res: any) => res.body.businesses.find((b: { businessId: string }) => b.businessId === id).figures.cash;
+
+    await entry(10000);
+    const before = await cacheCounters();
+    const cold = await portfolio(t, "currency=USD");
+    expect(cold.status, cold.text).toBe(200);
+    expect(cashOf(cold)).toBe(10000);
+    const warm = await portfolio(t, "currency=USD");
+    expect(warm.body).toEqual(cold.body);
+    const after = await cacheCounters();
+    expect(after.misses - before.misses).toBe(1);
+    expect(after.hits - before.hits).toBe(1);
+    expect(statements(warm)).toBeLessThan(statements(cold));
+    expect((await api.get("/metrics")).text).toMatch(/^coreflow_cache_evictions_total\{cache="portfolio"\} \d+$/m);
+
+    // a committed change to the business: the next read recomputes, at once
+    await entry(2500);
+    const fresh = await portfolio(t, "currency=USD");
+    expect(cashOf(fresh)).toBe(12500);
+    expect((await cacheCounters()).misses - after.misses).toBe(1);
+  });
+});

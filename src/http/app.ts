@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerAgentRoutes(api);
   registerCrmRoutes(api);
   registerFinanceRoutes(api);
-  registerPortfolioRoutes(api);
+  registerPortfolioRoutes(api, deps.metrics);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

@@ -108,6 +108,13 @@ export class Histogram implements Metric {
 
 const SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+/** What a cache reports; read at every scrape, so getters work. */
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions?: number;
+}
+
 export class MetricsRegistry {
   private readonly metrics: Metric[] = [];
 
@@ -118,7 +125,7 @@ export class MetricsRegistry {
   readonly dbStatements = this.add(new Counter("coreflow_db_statements_total", "SQL statements executed for requests."));
   readonly dbSeconds = this.add(new Counter("coreflow_db_statement_seconds_total", "Time spent in SQL statements for requests."));
 
-  private readonly caches: Array<{ name: string; stats: { hits: number; misses: number } }> = [];
+  private readonly caches: Array<{ name: string; stats: CacheStats }> = [];
   readonly cacheHits = this.add(
     new Gauge("coreflow_cache_hits_total", "Lookups answered from an in-memory cache.", () => this.caches.map((c): [Labels, number] => [{ cache: c.name }, c.stats.hits]), "counter"),
   );
@@ -126,8 +133,17 @@ export class MetricsRegistry {
     new Gauge("coreflow_cache_misses_total", "Lookups an in-memory cache had to load.", () => this.caches.map((c): [Labels, number] => [{ cache: c.name }, c.stats.misses]), "counter"),
   );
 
-  /** Exposes a cache's hit and miss counts (summed per name) under the two counters above. */
-  trackCache(name: string, stats: { hits: number; misses: number }): void {
+  readonly cacheEvictions = this.add(
+    new Gauge(
+      "coreflow_cache_evictions_total",
+      "Entries an in-memory cache dropped to stay within its bounds.",
+      () => this.caches.flatMap((c): Array<[Labels, number]> => (c.stats.evictions === undefined ? [] : [[{ cache: c.name }, c.stats.evictions]])),
+      "counter",
+    ),
+  );
+
+  /** Exposes a cache's hit, miss and (where it evicts) eviction counts under the counters above. */
+  trackCache(name: string, stats: CacheStats): void {
     this.caches.push({ name, stats });
   }
 

@@ -4,7 +4,9 @@ import { bearer, errorResponses, json, jsonBody } from "../http/openapi.js";
 import { usersOnly } from "../http/pipeline.js";
 import { pageSchema } from "../platform/pagination.js";
 import { badRequest, forbidden } from "../platform/problem.js";
+import type { MetricsRegistry } from "../platform/metrics.js";
 import { isoNow } from "../platform/time.js";
+import { BusinessFiguresCache } from "./figures-cache.js";
 import * as schema from "./schema.js";
 import * as service from "./service.js";
 
@@ -28,7 +30,8 @@ function parseBusinessIds(text: string | undefined): string[] | undefined {
   return ids;
 }
 
-export function registerPortfolioRoutes(app: OpenAPIHono<AppEnv>): void {
+export function registerPortfolioRoutes(app: OpenAPIHono<AppEnv>, metrics: MetricsRegistry): void {
+  const figuresCache = new BusinessFiguresCache(metrics);
   app.openapi(
     createRoute({
       method: "get",
@@ -85,6 +88,7 @@ export function registerPortfolioRoutes(app: OpenAPIHono<AppEnv>): void {
         c.get("meter"),
         { userId: userIdOf(c), requestId: c.get("requestId") },
         { currency: q.currency, businessIds: parseBusinessIds(q.businessIds) },
+        figuresCache,
       );
       return c.json(result, 200);
     },

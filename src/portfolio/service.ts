@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, type Page } from "../platform/pagination.js
 import { notFound, unprocessable } from "../platform/problem.js";
 import { Db, type DbMeter } from "../platform/sql.js";
 import { chooseRate, parseRate, type RateUsed, translate } from "./conversion.js";
+import type { BusinessFiguresCache } from "./figures-cache.js";
 import * as store from "./store.js";
 
 // ---- the user's exchange-rate table (core database)
@@ -178,6 +179,7 @@ export function portfolio(
   meter: DbMeter,
   caller: { userId: string; requestId: string },
   q: { currency: string; businessIds?: string[] },
+  figuresCache: BusinessFiguresCache,
   asOf = today(),
 ) {
   let rows = memberBusinesses(core, caller.userId);
@@ -217,7 +219,7 @@ export function portfolio(
         requestId: caller.requestId,
         db: new Db(handle.connection, meter),
       };
-      computed = businessFigures(scope, period);
+      computed = figuresCache.figures(row.id, period.asOf, scope.db, () => businessFigures(scope, period));
     } finally {
       handle.release();
     }
