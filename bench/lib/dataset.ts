@@ -1,6 +1,6 @@
 import { faker } from "@faker-js/faker";
 import { CRM_FOCUS_BUSINESSES, CRM_VOLUMES, type CrmVolume, planCrm, type SeededCrm, seedCrm } from "./crm.js";
-import { expectStatus, type Http } from "./http.js";
+import { expectStatus, type Http, inBatches } from "./http.js";
 
 /** The fixed seed: the same names, currencies, teams and roles every run, so runs compare. */
 export const DATASET_SEED = 360;
@@ -60,20 +60,6 @@ const slug = (s: string) =>
     .replace(/^\.+|\.+$/g, "")
     .slice(0, 40) || "user";
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function inBatches<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await work(items[i]!, i);
-      }
-    }),
-  );
-  return out;
-}
 
 /**
  * Seeds, through the HTTP API only: one founder who owns N businesses (faker company names, a mix of

@@ -1,5 +1,5 @@
 import { faker } from "@faker-js/faker";
-import { expectStatus, type Http } from "./http.js";
+import { expectStatus, type Http, inBatches } from "./http.js";
 import type { OpenRequest } from "./open-loop.js";
 import type { Check } from "./types.js";
 
@@ -112,19 +112,6 @@ export function financeCalendar(now = Date.now()) {
   };
 }
 
-async function inBatches<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await work(items[i]!, i);
-      }
-    }),
-  );
-  return out;
-}
 
 /** The invoice body for a customer, currency and issue date (due 30 days later). */
 export function invoiceBody(pools: FinancePools, random: () => number, customerId: string, currency: string, issueDate: string, dueDate: string): Item {
