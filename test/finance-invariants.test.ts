@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -25,12 +25,6 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
-/** A CRM company of the business, to invoice. */
-async function createCustomer(businessId: string, name: string): Promise<string> {
-  const res = await api.post(`/businesses/${businessId}/companies`, { name }, { token });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id as string;
-}
 
 type Op =
   | { kind: "post"; debit: number; credit: number; amount: number; day: number; currency: "USD" | "EUR" }
@@ -82,25 +76,12 @@ interface ModelInvoice {
   payments: Map<string, { amount: number; day: number }>;
 }
 
-async function allPages(path: string): Promise<any[]> {
-  const out: any[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; i < 100; i++) {
-    const sep = path.includes("?") ? "&" : "?";
-    const res: any = await api.get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token });
-    expect(res.status, res.text).toBe(200);
-    out.push(...res.body.data);
-    cursor = res.body.nextCursor;
-    if (!cursor) return out;
-  }
-  throw new Error("too many pages");
-}
 
 async function runSequence(ops: Op[]): Promise<void> {
   const businessId = await createBusiness(api, token, "Invariants", "USD");
   const base = `/businesses/${businessId}`;
-  const accounts = (await allPages(`${base}/accounts`)).filter((a) => a.currency === null);
-  const customer = await createCustomer(businessId, "Random Customer");
+  const accounts = (await allPages(api, `${base}/accounts`, token)).filter((a) => a.currency === null);
+  const customer = await createCustomer(api, token, businessId, "Random Customer");
   for (const [date, rate] of [["2025-01-01", "1.1"], ["2025-03-01", "1.3"], ["2025-04-15", "0.95"]] as const) {
     expect((await api.post(`${base}/exchange-rates`, { currency: "EUR", date, rate }, { token })).status).toBe(201);
   }
@@ -235,7 +216,7 @@ async function runSequence(ops: Op[]): Promise<void> {
   }
 
   // --- invariants
-  const entries = await allPages(`${base}/journal-entries`);
+  const entries = await allPages(api, `${base}/journal-entries`, token);
   expect(entries).toHaveLength(entryCount);
   const balances = new Map<string, number>();
   let debits = 0;
@@ -263,7 +244,7 @@ async function runSequence(ops: Op[]): Promise<void> {
   for (const [id, b] of reported) expect(balances.get(id) ?? 0, id).toBe(b);
   // the ledger of each account ends at its balance
   for (const [id, b] of balances) {
-    const ledger = await allPages(`${base}/accounts/${id}/ledger`);
+    const ledger = await allPages(api, `${base}/accounts/${id}/ledger`, token);
     const account = accounts.find((a) => a.id === id) ?? (await api.get(`${base}/accounts/${id}`, { token })).body;
     const sign = account.type === "asset" || account.type === "expense" ? 1 : -1;
     expect(ledger.length === 0 ? 0 : ledger[ledger.length - 1].balance, id).toBe(sign * b + 0);
@@ -271,7 +252,7 @@ async function runSequence(ops: Op[]): Promise<void> {
   // the journal filtered by account lists exactly the entries with a line on it
   for (const id of [...balances.keys()].slice(0, 4)) {
     const expected = entries.filter((e) => e.lines.some((l: any) => l.accountId === id)).map((e) => e.id);
-    expect((await allPages(`${base}/journal-entries?accountId=${id}`)).map((e) => e.id), id).toEqual(expected);
+    expect((await allPages(api, `${base}/journal-entries?accountId=${id}`, token)).map((e) => e.id), id).toEqual(expected);
   }
   const sheet = (await api.get(`${base}/reports/balance-sheet?asOf=2099-12-31`, { token })).body;
   expect(sheet.balanced).toBe(true);

@@ -3,7 +3,7 @@
  * exchange rates, invoices, payments and the statements.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -18,12 +18,6 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
-/** A CRM company of the business, to invoice. */
-async function createCustomer(token: string, businessId: string, name = "Customer Ltd"): Promise<string> {
-  const res = await api.post(`/businesses/${businessId}/companies`, { name }, { token });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id as string;
-}
 
 interface Setup {
   token: string;
@@ -50,23 +44,10 @@ async function trialBalance(s: Setup, asOf = "2099-12-31") {
   return tb.body;
 }
 
-async function allPages<T = any>(path: string, token: string): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; i < 200; i++) {
-    const sep = path.includes("?") ? "&" : "?";
-    const res: any = await api.get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token });
-    expect(res.status, res.text).toBe(200);
-    out.push(...res.body.data);
-    cursor = res.body.nextCursor;
-    if (!cursor) return out;
-  }
-  throw new Error("too many pages");
-}
 
 /** Every account's balance recomputed from the journal's postings, and checked against the trial balance. */
 async function assertLedgerConsistent(s: Setup) {
-  const entries = await allPages(`${s.base}/journal-entries`, s.token);
+  const entries = await allPages(api, `${s.base}/journal-entries`, s.token);
   const balances = new Map<string, number>();
   let debits = 0;
   let credits = 0;
@@ -103,7 +84,7 @@ describe("chart of accounts", () => {
     expect(s.accounts.revenue!.type).toBe("revenue");
     expect(Object.values(s.accounts).some((a) => a.type === "expense")).toBe(true);
     // codes are unique and the list is in code order
-    const codes = (await allPages(`${s.base}/accounts`, s.token)).map((a) => a.code);
+    const codes = (await allPages(api, `${s.base}/accounts`, s.token)).map((a) => a.code);
     expect(codes).toEqual([...codes].sort());
     expect(new Set(codes).size).toBe(codes.length);
   });
@@ -136,9 +117,9 @@ describe("chart of accounts", () => {
 
     const archived = await api.patch(`${s.base}/accounts/${created.body.id}`, { archived: true }, { token: s.token });
     expect(archived.body.archived).toBe(true);
-    const active = await allPages(`${s.base}/accounts?archived=false`, s.token);
+    const active = await allPages(api, `${s.base}/accounts?archived=false`, s.token);
     expect(active.map((a) => a.id)).not.toContain(created.body.id);
-    expect((await allPages(`${s.base}/accounts?archived=true`, s.token)).map((a) => a.id)).toEqual([created.body.id]);
+    expect((await allPages(api, `${s.base}/accounts?archived=true`, s.token)).map((a) => a.id)).toEqual([created.body.id]);
     // an archived account takes no postings
     const onArchived = await api.post(
       `${s.base}/journal-entries`,
@@ -228,7 +209,7 @@ describe("journal", () => {
       const res = await api.post(`${s.base}/journal-entries`, bad, { token: s.token });
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
-    const entries = await allPages(`${s.base}/journal-entries`, s.token);
+    const entries = await allPages(api, `${s.base}/journal-entries`, s.token);
     expect(entries.map((e) => e.id)).toEqual([ok.body.id]);
   });
 
@@ -293,11 +274,11 @@ describe("journal", () => {
       const res = await api.post(`${s.base}/journal-entries`, { date: `2025-0${i}-15`, lines: [line(rent, 1000, 0), line(cash, 0, 1000)] }, { token: s.token });
       expect(res.status).toBe(201);
     }
-    expect(await allPages(`${s.base}/journal-entries`, s.token)).toHaveLength(7);
-    expect(await allPages(`${s.base}/journal-entries?accountId=${equity}`, s.token)).toHaveLength(1);
-    const q2 = await allPages(`${s.base}/journal-entries?from=2025-04-01&to=2025-06-30`, s.token);
+    expect(await allPages(api, `${s.base}/journal-entries`, s.token)).toHaveLength(7);
+    expect(await allPages(api, `${s.base}/journal-entries?accountId=${equity}`, s.token)).toHaveLength(1);
+    const q2 = await allPages(api, `${s.base}/journal-entries?from=2025-04-01&to=2025-06-30`, s.token);
     expect(q2.map((e) => e.date)).toEqual(["2025-04-15", "2025-05-15", "2025-06-15"]);
-    expect(await allPages(`${s.base}/journal-entries?source=invoice`, s.token)).toEqual([]);
+    expect(await allPages(api, `${s.base}/journal-entries?source=invoice`, s.token)).toEqual([]);
 
     // cash: +10000, then −1000 six times; pages of two carry the balance across
     const rows: any[] = [];
@@ -340,7 +321,7 @@ describe("journal", () => {
     expect(new Set(seen.map((e) => e.id)).size).toBe(8);
     const reversedTwo = await api.post(`${s.base}/journal-entries/${twoLines.body.id}/reverse`, {}, { token: s.token });
     expect(reversedTwo.status).toBe(201);
-    expect((await allPages(`${s.base}/journal-entries?accountId=${cash}&source=reversal`, s.token)).map((e) => e.id)).toEqual([reversedTwo.body.id]);
+    expect((await allPages(api, `${s.base}/journal-entries?accountId=${cash}&source=reversal`, s.token)).map((e) => e.id)).toEqual([reversedTwo.body.id]);
     await assertLedgerConsistent(s);
   });
 
@@ -354,14 +335,14 @@ describe("journal", () => {
     expect(again.body).toEqual(first.body);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect((await api.post(`${s.base}/journal-entries`, { ...body, memo: "other" }, { token: s.token, headers })).status).toBe(409);
-    expect(await allPages(`${s.base}/journal-entries`, s.token)).toHaveLength(1);
+    expect(await allPages(api, `${s.base}/journal-entries`, s.token)).toHaveLength(1);
   });
 });
 
 describe("invoices and payments", () => {
   it("computes lines per the rounding rule, edits drafts only, issues with gapless numbers and posts AR, revenue and tax", async () => {
     const s = await setup();
-    const customer = await createCustomer(s.token, s.businessId);
+    const customer = await createCustomer(api, s.token, s.businessId);
     const draft = await api.post(
       `${s.base}/invoices`,
       {
@@ -398,7 +379,7 @@ describe("invoices and payments", () => {
     expect(edited.status, edited.text).toBe(200);
     expect(edited.body).toMatchObject({ subtotal: 10000, taxTotal: 1000, total: 11000 });
     // nothing posted for a draft
-    expect(await allPages(`${s.base}/journal-entries`, s.token)).toEqual([]);
+    expect(await allPages(api, `${s.base}/journal-entries`, s.token)).toEqual([]);
 
     const issued = await api.post(`${s.base}/invoices/${draft.body.id}/issue`, undefined, { token: s.token });
     expect(issued.status, issued.text).toBe(200);
@@ -438,8 +419,8 @@ describe("invoices and payments", () => {
   it("refuses bad invoice input: unknown or foreign customers, floats, negative quantities, inverted dates", async () => {
     const s = await setup();
     const other = await setup();
-    const customer = await createCustomer(s.token, s.businessId);
-    const foreign = await createCustomer(other.token, other.businessId, "Someone else's customer");
+    const customer = await createCustomer(api, s.token, s.businessId);
+    const foreign = await createCustomer(api, other.token, other.businessId, "Someone else's customer");
     const good = { customerId: customer, currency: "USD", issueDate: "2025-01-10", dueDate: "2025-02-09", lines: [{ description: "A", quantity: "1", unitPrice: 100, taxRate: "5" }] };
     const withLine = (l: Record<string, unknown>) => ({ ...good, lines: [{ ...good.lines[0], ...l }] });
     expect((await api.post(`${s.base}/invoices`, { ...good, customerId: foreign }, { token: s.token })).status).toBe(422);
@@ -460,12 +441,12 @@ describe("invoices and payments", () => {
     ]) {
       expect((await api.post(`${s.base}/invoices`, bad, { token: s.token })).status, JSON.stringify(bad)).toBe(400);
     }
-    expect(await allPages(`${s.base}/invoices`, s.token)).toEqual([]);
+    expect(await allPages(api, `${s.base}/invoices`, s.token)).toEqual([]);
   });
 
   it("takes partial payments, refuses overpayment, voids payments and unpaid invoices through reversing entries", async () => {
     const s = await setup();
-    const customer = await createCustomer(s.token, s.businessId);
+    const customer = await createCustomer(api, s.token, s.businessId);
     const inv = await api.post(
       `${s.base}/invoices`,
       { customerId: customer, currency: "USD", issueDate: "2025-03-01", dueDate: "2025-03-31", lines: [{ description: "Work", quantity: "1", unitPrice: 10000, taxRate: "0" }] },
@@ -508,7 +489,7 @@ describe("invoices and payments", () => {
     expect(reversal.body).toMatchObject({ reversalOf: p2.body.entryId, date: "2025-03-20" });
     current = await api.get(`${s.base}/invoices/${inv.body.id}`, { token: s.token });
     expect(current.body).toMatchObject({ status: "partially_paid", amountDue: 6000 });
-    expect((await allPages(`${s.base}/payments?invoiceId=${inv.body.id}`, s.token)).map((p) => p.status)).toEqual(["posted", "void"]);
+    expect((await allPages(api, `${s.base}/payments?invoiceId=${inv.body.id}`, s.token)).map((p) => p.status)).toEqual(["posted", "void"]);
 
     await api.post(`${s.base}/payments/${p1.body.id}/void`, { date: "2025-04-01" }, { token: s.token });
     const voidedInvoice = await api.post(`${s.base}/invoices/${inv.body.id}/void`, { date: "2025-04-02" }, { token: s.token });
@@ -524,7 +505,7 @@ describe("invoices and payments", () => {
 
   it("derives overdue from the due date and filters by status", async () => {
     const s = await setup();
-    const customer = await createCustomer(s.token, s.businessId);
+    const customer = await createCustomer(api, s.token, s.businessId);
     const make = async (dueDate: string) => {
       const inv = await api.post(
         `${s.base}/invoices`,
@@ -537,9 +518,9 @@ describe("invoices and payments", () => {
     const notYet = await make("2999-01-01");
     expect(late).toMatchObject({ status: "issued", overdue: true });
     expect(notYet).toMatchObject({ status: "issued", overdue: false });
-    expect((await allPages(`${s.base}/invoices?status=overdue`, s.token)).map((i) => i.id)).toEqual([late.id]);
-    expect((await allPages(`${s.base}/invoices?status=issued`, s.token)).map((i) => i.id)).toEqual([late.id, notYet.id]);
-    expect((await allPages(`${s.base}/invoices?customerId=${customer}`, s.token))).toHaveLength(2);
+    expect((await allPages(api, `${s.base}/invoices?status=overdue`, s.token)).map((i) => i.id)).toEqual([late.id]);
+    expect((await allPages(api, `${s.base}/invoices?status=issued`, s.token)).map((i) => i.id)).toEqual([late.id, notYet.id]);
+    expect((await allPages(api, `${s.base}/invoices?customerId=${customer}`, s.token))).toHaveLength(2);
     expect((await api.get(`${s.base}/invoices?status=nonsense`, { token: s.token })).status).toBe(400);
   });
 });
@@ -547,7 +528,7 @@ describe("invoices and payments", () => {
 describe("multi-currency", () => {
   it("issues a foreign invoice at its issue-date rate and realises the FX gain when paid at another rate", async () => {
     const s = await setup("USD");
-    const customer = await createCustomer(s.token, s.businessId);
+    const customer = await createCustomer(api, s.token, s.businessId);
     const body = { customerId: customer, currency: "EUR", issueDate: "2025-05-01", dueDate: "2025-05-31", lines: [{ description: "Consulting", quantity: "1", unitPrice: 100000, taxRate: "0" }] };
     const inv = await api.post(`${s.base}/invoices`, body, { token: s.token });
     expect(inv.status, inv.text).toBe(201);
@@ -560,7 +541,7 @@ describe("multi-currency", () => {
     expect(rate.status, rate.text).toBe(201);
     expect(rate.body).toMatchObject({ currency: "EUR", date: "2025-04-30", rate: "1.1", baseCurrency: "USD" });
     await api.post(`${s.base}/exchange-rates`, { currency: "EUR", date: "2025-06-01", rate: "1.2" }, { token: s.token });
-    expect((await allPages(`${s.base}/exchange-rates?currency=EUR`, s.token)).map((r) => r.rate)).toEqual(["1.1", "1.2"]);
+    expect((await allPages(api, `${s.base}/exchange-rates?currency=EUR`, s.token)).map((r) => r.rate)).toEqual(["1.1", "1.2"]);
 
     const issued = await api.post(`${s.base}/invoices/${inv.body.id}/issue`, undefined, { token: s.token });
     expect(issued.status, issued.text).toBe(200);
@@ -585,7 +566,7 @@ describe("multi-currency", () => {
 
   it("converts across exponents: a JPY invoice in a USD business, paid at a worse rate, realises a loss", async () => {
     const s = await setup("USD");
-    const customer = await createCustomer(s.token, s.businessId);
+    const customer = await createCustomer(api, s.token, s.businessId);
     const inv = await api.post(
       `${s.base}/invoices`,
       { customerId: customer, currency: "JPY", issueDate: "2025-08-01", dueDate: "2025-08-31", exchangeRate: "0.0067", lines: [{ description: "Licence", quantity: "1", unitPrice: 10000, taxRate: "10" }] },
@@ -638,7 +619,7 @@ describe("statements", () => {
   it("produce a balanced trial balance, P&L, balance sheet with current earnings, and AR aging", async () => {
     const s = await setup();
     const cash = s.accounts.cash!.id;
-    const customer = await createCustomer(s.token, s.businessId, "Aging Co");
+    const customer = await createCustomer(api, s.token, s.businessId, "Aging Co");
     await api.post(`${s.base}/journal-entries`, { date: "2025-01-01", lines: [line(cash, 50000, 0), line(s.accounts.equity!.id, 0, 50000)] }, { token: s.token });
     await api.post(`${s.base}/journal-entries`, { date: "2025-01-20", lines: [line(s.accounts["6200"]!.id, 12000, 0), line(cash, 0, 12000)] }, { token: s.token });
     const invoice = async (issueDate: string, dueDate: string, unitPrice: number) => {

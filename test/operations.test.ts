@@ -5,7 +5,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { allPages, type Client, client, createBusiness, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 /**
@@ -155,18 +155,6 @@ async function metric(api: Client, name: string, token?: string): Promise<number
 }
 
 /** Every entry of a cursor-paginated list (bounded). */
-async function walk<T>(api: Client, path: string, token: string): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < 50; page++) {
-    const res: any = await api.get(`${path}?limit=200${cursor ? `&cursor=${cursor}` : ""}`, { token });
-    expect(res.status).toBe(200);
-    all.push(...res.body.data);
-    cursor = res.body.nextCursor;
-    if (!cursor) return all;
-  }
-  throw new Error(`${path} did not end within 50 pages`);
-}
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -369,14 +357,14 @@ describe("kill -9", () => {
     expect(login.status).toBe(200);
     const token = login.body.accessToken as string;
 
-    const keyIds = (await walk<{ id: string }>(again, `/businesses/${id}/api-keys`, token)).map((k) => k.id);
+    const keyIds = (await allPages<{ id: string }>(again, `/businesses/${id}/api-keys`, token)).map((k) => k.id);
     for (const key of acked.keys) expect(keyIds).toContain(key.id);
     const withKey = await again.get(`/businesses/${id}`, { token: acked.keys[0]!.key });
     expect(withKey.status).toBe(200);
-    const memberIds = (await walk<{ userId: string }>(again, `/businesses/${id}/members`, token)).map((m) => m.userId);
+    const memberIds = (await allPages<{ userId: string }>(again, `/businesses/${id}/members`, token)).map((m) => m.userId);
     for (const member of acked.members) expect(memberIds).toContain(member);
 
-    const audit = await walk<{ action: string; targetId: string; changes: any }>(again, `/businesses/${id}/audit`, token);
+    const audit = await allPages<{ action: string; targetId: string; changes: any }>(again, `/businesses/${id}/audit`, token);
     const renamedTo = audit.filter((e) => e.action === "business.updated").map((e) => e.changes.name.to);
     for (const name of acked.names) expect(renamedTo).toContain(name);
     const keysCreated = audit.filter((e) => e.action === "api_key.created").map((e) => e.targetId);

@@ -56,3 +56,25 @@ export async function createBusiness(api: Client, token: string, name = "Acme", 
   if (res.status !== 201) throw new Error(`create business failed: ${res.status} ${res.text}`);
   return res.body.id as string;
 }
+
+/** Every record of a list, following nextCursor (at most 200 pages of 200); fails on any non-200 page. */
+export async function allPages<T = any>(api: Client, path: string, token: string): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 200; i++) {
+    const sep = path.includes("?") ? "&" : "?";
+    const res: ApiResponse = await api.get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token });
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.text}`);
+    out.push(...res.body.data);
+    cursor = res.body.nextCursor;
+    if (!cursor) return out;
+  }
+  throw new Error(`${path} did not end within 200 pages`);
+}
+
+/** A CRM company of the business: the customer an invoice needs. */
+export async function createCustomer(api: Client, token: string, businessId: string, name = "Customer Ltd"): Promise<string> {
+  const res = await api.post(`/businesses/${businessId}/companies`, { name }, { token });
+  if (res.status !== 201) throw new Error(`create customer failed: ${res.status} ${res.text}`);
+  return res.body.id as string;
+}
