@@ -1,7 +1,7 @@
 import type { BusinessDatabases, Logger } from "../http/context.js";
 import type { ChangeRecorder } from "../http/business-write.js";
 import type { Actor } from "../platform/audit.js";
-import { appendAudit } from "../platform/audit.js";
+import { changeRecorder } from "../platform/changes.js";
 import { appendEvent, type BusinessEvent, EventBus, eventsAfter } from "../platform/event-log.js";
 import { newId } from "../platform/ids.js";
 import { Db, DbMeter, type SqlConnection } from "../platform/sql.js";
@@ -17,22 +17,10 @@ import { nextRunMs, retryDelayMs } from "./timing.js";
 
 export const agentActor = (agent: string): Actor => ({ type: "system", id: `agent:${agent}` });
 
-/** Records changes as `actor` into the current transaction; the events are collected for publishing after commit. */
-function recorderFor(db: Db, actor: Actor, at: string, events: BusinessEvent[]): ChangeRecorder {
-  return {
-    db,
-    at,
-    record(change) {
-      appendAudit(db, { at, actor, requestId: null, ...change });
-      events.push(appendEvent(db, { at, type: change.action, subjectType: change.targetType, subjectId: change.targetId, data: { changes: change.changes, actor } }));
-    },
-  };
-}
-
 /** A background write: the work, its audit entries and events in one transaction; events published after commit. */
 export function systemWrite<T>(db: Db, bus: EventBus, businessId: string, actor: Actor, work: (rec: ChangeRecorder) => T): T {
   const events: BusinessEvent[] = [];
-  const out = db.transaction(() => work(recorderFor(db, actor, isoNow(), events)));
+  const out = db.transaction(() => work(changeRecorder(db, actor, null, isoNow(), events)));
   bus.publish(businessId, events);
   return out;
 }
@@ -404,7 +392,7 @@ export class Orchestrator {
       db.transaction(() => {
         for (const task of tasks) {
           store.markRunning(db, task.id, at);
-          recorderFor(db, agentActor(task.agent), at, events).record({
+          changeRecorder(db, agentActor(task.agent), null, at, events).record({
             action: "agent_task.started",
             targetType: "agent_task",
             targetId: task.id,
@@ -576,7 +564,7 @@ export class Orchestrator {
   private completeOne(db: Db, item: Completion, at: string, events: BusinessEvent[]): void {
     const { task, outcome, spend } = item;
     const agent = this.registry.get(task.agent)!;
-    const rec = recorderFor(db, agentActor(task.agent), at, events);
+    const rec = changeRecorder(db, agentActor(task.agent), null, at, events);
     const current = store.findTask(db, task.id);
     if (current?.status !== "running") return; // cancelled meanwhile: the result is discarded
     const settingsRow = store.findSettings(db, task.agent);

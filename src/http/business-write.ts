@@ -1,27 +1,12 @@
-import { appendAudit } from "../platform/audit.js";
-import { appendEvent, type BusinessEvent } from "../platform/event-log.js";
+import { type ChangeRecorder, changeRecorder } from "../platform/changes.js";
+import type { BusinessEvent } from "../platform/event-log.js";
 import type { TypedResponse } from "hono";
-import type { Db } from "../platform/sql.js";
 import { isoNow } from "../platform/time.js";
 import type { AppContext } from "./context.js";
 import { idempotencyClaim, priorResponse, rememberResponse, replay } from "./idempotency.js";
 import { etagOf } from "./resource.js";
 
-export interface Change {
-  /** `<thing>.<verb>`, e.g. `member.added`; also the event's type. */
-  action: string;
-  targetType: string;
-  targetId: string;
-  /** The changed fields (`{ field: { from, to } }`) or the created record's fields. */
-  changes: Record<string, unknown>;
-}
-
-export interface ChangeRecorder {
-  db: Db;
-  at: string;
-  /** Appends the audit entry and the event for one change, inside the current transaction. */
-  record(change: Change): void;
-}
+export type { Change, ChangeRecorder } from "../platform/changes.js";
 
 /**
  * The one way business state changes: the work, its audit entries, its events and its idempotency
@@ -37,22 +22,7 @@ export function commitChange<T, S extends 200 | 201 | 202 | 204>(
   const claim = idempotencyClaim(c);
   const events: BusinessEvent[] = [];
   const at = isoNow();
-  const recorder: ChangeRecorder = {
-    db: scope.db,
-    at,
-    record(change) {
-      appendAudit(scope.db, { at, actor: scope.actor, requestId: scope.requestId, ...change });
-      events.push(
-        appendEvent(scope.db, {
-          at,
-          type: change.action,
-          subjectType: change.targetType,
-          subjectId: change.targetId,
-          data: { changes: change.changes, actor: scope.actor },
-        }),
-      );
-    },
-  };
+  const recorder = changeRecorder(scope.db, scope.actor, scope.requestId, at, events);
 
   const inBusiness = () => scope.db.transaction(() => {
     const prior = claim ? priorResponse(scope.db, claim) : undefined;

@@ -26,19 +26,18 @@ export function appendEvent(
   db: Db,
   event: { at: string; type: string; subjectType: string; subjectId: string; data: unknown },
 ): BusinessEvent {
-  const last = db.get<{ seq: number }>("SELECT seq FROM events ORDER BY seq DESC LIMIT 1");
-  const stored: BusinessEvent = { seq: (last?.seq ?? 0) + 1, id: newId("evt"), ...event };
-  db.run(
-    "INSERT INTO events (seq, id, at, type, subject_type, subject_id, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    stored.seq,
-    stored.id,
-    stored.at,
-    stored.type,
-    stored.subjectType,
-    stored.subjectId,
+  const id = newId("evt");
+  // seq is the rowid: SQLite gives the next number (events are never deleted), one statement per event
+  const row = db.get<{ seq: number }>(
+    "INSERT INTO events (id, at, type, subject_type, subject_id, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+    id,
+    event.at,
+    event.type,
+    event.subjectType,
+    event.subjectId,
     JSON.stringify(event.data ?? null),
-  );
-  return stored;
+  )!;
+  return { seq: row.seq, id, ...event };
 }
 
 export function eventsAfter(db: Db, afterSeq: number, limit: number): BusinessEvent[] {
