@@ -8,11 +8,11 @@
 // 3. queue: the orchestrator alone, in process (scripts/bench-agents-queue.ts): `--queue` no-op tasks
 //    queued straight into one business database, then drained; tasks/s and mean ms per task.
 // Exit 1 if the median overhead exceeds 1 ms or the queue drains fewer than 1,000 tasks/s.
-import { spawn } from "node:child_process";
 import { build } from "esbuild";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { startBuiltServer } from "./built-server.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -25,25 +25,8 @@ const clients = arg("clients", 16);
 const queueTasks = arg("queue", 5000);
 const dataDir = mkdtempSync(join(tmpdir(), "coreflow-bench-agents-"));
 
-const child = spawn(process.execPath, [resolve("dist/server.js")], {
-  env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", RATE_LIMIT_PER_SECOND: "0", AGENT_BUSINESS_CONCURRENCY: "8" },
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const exited = new Promise((r) => child.once("exit", r));
-const url = await new Promise((resolveUrl, reject) => {
-  const timer = setTimeout(() => reject(new Error("server did not start")), 20_000);
-  child.stdout.on("data", (chunk) => {
-    for (const line of String(chunk).split("\n")) {
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === "listening") {
-          clearTimeout(timer);
-          resolveUrl(entry.url);
-        }
-      } catch {}
-    }
-  });
-});
+const server = await startBuiltServer(dataDir, { AGENT_BUSINESS_CONCURRENCY: "8" });
+const url = server.url;
 async function call(method, path, body, token) {
   const res = await fetch(`${url}/api/v1${path}`, {
     method,
@@ -138,7 +121,6 @@ try {
   );
   process.exitCode = median <= 1 && queue.tasksPerSecond >= 1000 ? 0 : 1;
 } finally {
-  child.kill("SIGTERM");
-  await exited;
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -3,9 +3,9 @@
 // Starts the built server on that data directory, runs each query `runs` times after a warm-up, and prints
 // the server's own time for each (Server-Timing `app;dur`, the whole request inside the server, and
 // `db;dur`, the SQL part) as median and p95 in milliseconds. Exit 1 if a median exceeds 2 ms.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { startBuiltServer } from "./built-server.mjs";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -17,28 +17,8 @@ const runs = Number(arg("runs", "50"));
 const target = Number(arg("target-ms", "2"));
 const seeded = JSON.parse(readFileSync(join(dataDir, "crm-bench.json"), "utf8"));
 
-const child = spawn(process.execPath, [resolve("dist/server.js")], {
-  env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", RATE_LIMIT_PER_SECOND: "0" },
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const exited = new Promise((r) => child.once("exit", r));
-const url = await new Promise((resolveUrl, reject) => {
-  const timer = setTimeout(() => {
-    child.kill("SIGTERM");
-    reject(new Error("server did not start"));
-  }, 20_000);
-  child.stdout.on("data", (chunk) => {
-    for (const line of String(chunk).split("\n")) {
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === "listening") {
-          clearTimeout(timer);
-          resolveUrl(entry.url);
-        }
-      } catch {}
-    }
-  });
-});
+const server = await startBuiltServer(dataDir);
+const url = server.url;
 
 async function get(path, token) {
   const res = await fetch(`${url}/api/v1${path}`, { headers: { Authorization: `Bearer ${token}` } });
@@ -117,7 +97,6 @@ try {
     console.log(`| ${r.name} | ${r.rows} | ${r.statements} | ${r.appP50.toFixed(2)} | ${r.appP95.toFixed(2)} | ${r.dbP50.toFixed(2)} | ${r.dbP95.toFixed(2)} |`);
   }
 } finally {
-  child.kill("SIGTERM");
-  await exited;
+  await server.stop();
 }
 process.exit(failed ? 1 : 0);

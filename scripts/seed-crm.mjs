@@ -4,10 +4,10 @@
 // through the API (so its database is created and migrated by the server), then the rows are written
 // straight into its database file in large transactions (the FTS triggers index them as they go; no
 // audit entries or events: this is load, not history). Prints the credentials for scripts/bench-crm.mjs.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { startBuiltServer } from "./built-server.mjs";
 import Database from "better-sqlite3";
 
 const args = process.argv.slice(2);
@@ -27,32 +27,11 @@ const COUNTS = {
 mkdirSync(dataDir, { recursive: true });
 
 async function withServer(fn) {
-  const child = spawn(process.execPath, [resolve("dist/server.js")], {
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", RATE_LIMIT_PER_SECOND: "0" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise((r) => child.once("exit", r));
-  const url = await new Promise((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error("server did not start")), 20_000);
-    let buffer = "";
-    child.stdout.on("data", (chunk) => {
-      buffer += chunk;
-      for (const line of buffer.split("\n")) {
-        try {
-          const entry = JSON.parse(line);
-          if (entry.msg === "listening") {
-            clearTimeout(timer);
-            resolveUrl(entry.url);
-          }
-        } catch {}
-      }
-    });
-  });
+  const server = await startBuiltServer(dataDir);
   try {
-    return await fn(url);
+    return await fn(server.url);
   } finally {
-    child.kill("SIGTERM");
-    await exited;
+    await server.stop();
   }
 }
 

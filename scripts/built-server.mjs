@@ -1,0 +1,44 @@
+// Starts the built server (dist/server.js) for the benchmark scripts, on a free loopback port.
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+/** Resolves once the server logs "listening"; `stop()` sends SIGTERM and waits for the exit. */
+export async function startBuiltServer(dataDir, env = {}) {
+  const child = spawn(process.execPath, [resolve("dist/server.js")], {
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", RATE_LIMIT_PER_SECOND: "0", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGTERM");
+      reject(new Error("server did not start within 20 s"));
+    }, 20_000);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening`));
+    });
+    let buffer = "";
+    child.stdout.on("data", (chunk) => {
+      buffer += chunk;
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const line of lines) {
+        try {
+          const entry = JSON.parse(line);
+          if (entry.msg === "listening") {
+            clearTimeout(timer);
+            resolveUrl(entry.url);
+          }
+        } catch {}
+      }
+    });
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
