@@ -2,9 +2,13 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 
-/** Resolves once the server logs "listening"; `stop()` sends SIGTERM and waits for the exit. */
+/**
+ * Resolves once the server logs "listening"; `stop()` sends SIGTERM and waits for the exit.
+ * SERVER_NODE_ARGS (space-separated) go to the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ */
 export async function startBuiltServer(dataDir, env = {}) {
-  const child = spawn(process.execPath, [resolve("dist/server.js")], {
+  const nodeArgs = (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, resolve("dist/server.js")], {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", RATE_LIMIT_PER_SECOND: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -36,6 +40,7 @@ export async function startBuiltServer(dataDir, env = {}) {
   });
   return {
     url,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;

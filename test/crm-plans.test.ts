@@ -100,6 +100,10 @@ function relationCases(): Case[] {
     transaction<T>(fn: () => T) {
       return fn();
     },
+    savepoint<T>(fn: () => T) {
+      return fn();
+    },
+    inTransaction: false,
   };
   const handle = new Db(connection, new DbMeter());
   const ids = ["x_1", "x_2"];

@@ -86,13 +86,13 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: schema.agentIdParam, body: jsonBody(schema.updateAgentBody) },
       responses: { 200: json(schema.agent, "Updated"), ...errorResponses(...BUSINESS_WRITE_ERRORS, 412) },
     }),
-    (c) => {
+    async (c) => {
       const { agentId } = c.req.valid("param");
       const agents = agentsOf(c);
       const scope = c.get("scope");
       assertIfMatch(c, service.currentAgent(agents.registry, scope.db, agentId));
       let watching = false;
-      const response = commitChange(c, 200, (rec) => {
+      const response = await commitChange(c, 200, (rec) => {
         const view = service.updateAgent(agents.registry, scope, rec, agentId, c.req.valid("json"));
         watching = store.triggeredAgents(rec.db).length > 0;
         return view;
@@ -115,10 +115,10 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: businessIdParam, body: jsonBody(schema.createTaskBody) },
       responses: { 202: json(schema.taskAccepted, "Queued"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
-    (c) => {
+    async (c) => {
       const agents = agentsOf(c);
       const scope = c.get("scope");
-      const response = commitChange(c, 202, (rec) => service.enqueue(agents.registry, agents.config, scope, rec, c.req.valid("json")));
+      const response = await commitChange(c, 202, (rec) => service.enqueue(agents.registry, agents.config, scope, rec, c.req.valid("json")));
       agents.notify(scope.businessId);
       return response;
     },
@@ -173,11 +173,11 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: schema.taskIdParam },
       responses: { 200: json(schema.task, "Cancelled"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
-    (c) => {
+    async (c) => {
       const agents = agentsOf(c);
       const { taskId } = c.req.valid("param");
       let wasRunning = false;
-      const response = commitChange(c, 200, (rec) => {
+      const response = await commitChange(c, 200, (rec) => {
         const out = service.cancel(c.get("scope"), rec, taskId);
         wasRunning = out.wasRunning;
         return out.view;
@@ -237,9 +237,9 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
         request: { params: schema.approvalIdParam },
         responses: { 200: json(schema.approval, decision === "approve" ? "Applied" : "Rejected"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
       }),
-      (c) => {
+      async (c) => {
         const agents = agentsOf(c);
-        const response = commitChange(c, 200, (rec) => service.decide(agents.registry, c.get("scope"), rec, c.req.valid("param").approvalId, decision));
+        const response = await commitChange(c, 200, (rec) => service.decide(agents.registry, c.get("scope"), rec, c.req.valid("param").approvalId, decision));
         // an approved message leaves through the outbox, after the commit
         if (decision === "approve") void agents.deliverOutbox(c.get("scope").businessId);
         return sent(response);

@@ -3,6 +3,7 @@ import type { Orchestrator } from "../agents/orchestrator.js";
 import type { Role } from "../businesses/roles.js";
 import type { Actor } from "../platform/audit.js";
 import type { EventBus } from "../platform/event-log.js";
+import type { GroupCommit } from "../platform/group-commit.js";
 import type { MetricsRegistry } from "../platform/metrics.js";
 import type { Db, DbMeter, SqlConnection } from "../platform/sql.js";
 
@@ -46,6 +47,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: MetricsRegistry;
   bus: EventBus;
+  /** Shared commits for the writes that reach a business database together. */
+  commits: GroupCommit;
   config: AppConfig;
   /** Fired when the server begins to stop: long-lived streams end so the drain can finish. */
   stopping: AbortSignal;

@@ -124,6 +124,9 @@ export class MetricsRegistry {
   );
   readonly dbStatements = this.add(new Counter("coreflow_db_statements_total", "SQL statements executed for requests."));
   readonly dbSeconds = this.add(new Counter("coreflow_db_statement_seconds_total", "Time spent in SQL statements for requests."));
+  readonly commitBatchSize = this.add(
+    new Histogram("coreflow_db_commit_batch_writes", "Writes committed together by one shared business transaction (group commit).", [1, 2, 4, 8, 16, 32, 64, 128, 256]),
+  );
 
   private readonly caches: Array<{ name: string; stats: CacheStats }> = [];
   readonly cacheHits = this.add(

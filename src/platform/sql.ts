@@ -26,6 +26,10 @@ export interface SqlConnection {
   exec(sql: string): void;
   /** Runs fn inside one write transaction; it commits when fn returns and rolls back when it throws. */
   transaction<T>(fn: () => T): T;
+  /** Inside a transaction: runs fn in a savepoint, rolled back to (and only it) when fn throws. */
+  savepoint<T>(fn: () => T): T;
+  /** False after SQLite rolled an open transaction back by itself (a full disk, an I/O error). */
+  readonly inTransaction: boolean;
 }
 
 /** What one request spent in the database: feeds Server-Timing and /metrics. */
@@ -40,7 +44,7 @@ export class DbMeter {
  */
 export class Db {
   constructor(
-    private readonly connection: SqlConnection,
+    readonly connection: SqlConnection,
     readonly meter: DbMeter,
   ) {}
 

@@ -10,6 +10,7 @@ import { builtInAgents } from "../../agents/agents.js";
 import { readAgentConfig } from "../../agents/config.js";
 import { Orchestrator, TriggeringEventBus } from "../../agents/orchestrator.js";
 import { createApp } from "../../http/app.js";
+import { GroupCommit } from "../../platform/group-commit.js";
 import { problemResponse } from "../../http/errors.js";
 import { Gauge, MetricsRegistry } from "../../platform/metrics.js";
 import { ProblemError } from "../../platform/problem.js";
@@ -82,6 +83,7 @@ const app = createApp({
   logger,
   metrics,
   bus,
+  commits: new GroupCommit(setImmediate, (size) => metrics.commitBatchSize.observe({}, size)),
   config: config.app,
   stopping: stopping.signal,
   clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown",

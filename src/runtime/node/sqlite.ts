@@ -18,6 +18,8 @@ export class NodeSqlConnection implements SqlConnection {
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("cache_size = -32768");
+    this.db.pragma("temp_store = MEMORY");
   }
 
   statement(sql: string): PreparedStatement {
@@ -36,6 +38,16 @@ export class NodeSqlConnection implements SqlConnection {
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
     return this.db.transaction(fn).immediate();
+  }
+
+  savepoint<T>(fn: () => T): T {
+    if (!this.db.inTransaction) throw new Error("a savepoint needs an open transaction");
+    // better-sqlite3 runs a transaction function called inside a transaction as a savepoint
+    return this.db.transaction(fn)();
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
   }
 
   close(): void {

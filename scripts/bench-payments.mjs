@@ -1,0 +1,108 @@
+// Payments and journal postings into one business under load, with the server's own CPU per request:
+//   node scripts/build.mjs && node scripts/bench-payments.mjs [--requests 20000] [--connections 32]
+// Starts the built server on a fresh temporary data directory, issues one large invoice and pays it in
+// 1-cent payments with autocannon (with and without a unique Idempotency-Key per request), then posts
+// balanced journal entries. Server CPU is read from /proc/<pid>/stat around each run (Linux only) and
+// divided by the requests answered. Afterwards: the invoice's amountPaid must equal the acknowledged
+// payments, every acknowledged entry must be in the journal and the trial balance must balance — exit 1
+// otherwise (exit 0 says nothing about speed; the figures are printed).
+import autocannon from "autocannon";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startBuiltServer } from "./built-server.mjs";
+
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const count = arg("requests", 20_000);
+const connections = arg("connections", 32);
+const dataDir = mkdtempSync(join(tmpdir(), "coreflow-bench-payments-"));
+const server = await startBuiltServer(dataDir);
+const { url } = server;
+
+async function call(method, path, body, token) {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+const ticks = Number(process.env.CLK_TCK ?? 100);
+/** User + system CPU seconds the server process has used so far. */
+function serverCpuSeconds() {
+  const fields = readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
+const failures = [];
+try {
+  const { accessToken: token } = await call("POST", "/auth/register", { email: `bench-${Date.now()}@example.com`, password: "correct horse battery staple", name: "Bench" });
+  const business = (await call("POST", "/businesses", { name: "Payments bench", baseCurrency: "USD" }, token)).id;
+  const base = `/businesses/${business}`;
+  const customer = (await call("POST", `${base}/companies`, { name: "A customer" }, token)).id;
+  const accounts = (await call("GET", `${base}/accounts?limit=200`, undefined, token)).data;
+  const account = (code) => accounts.find((a) => a.code === code).id;
+  const invoice = await call(
+    "POST",
+    `${base}/invoices`,
+    { customerId: customer, currency: "USD", issueDate: "2026-01-01", dueDate: "2026-01-31", lines: [{ description: "Large", quantity: "1000", unitPrice: 10_000_000_000, taxRate: "0" }] },
+    token,
+  );
+  await call("POST", `${base}/invoices/${invoice.id}/issue`, undefined, token);
+  const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+
+  async function measure(name, options) {
+    const cpuBefore = serverCpuSeconds();
+    const started = performance.now();
+    let last = started;
+    // autocannon stops on its one-second tick: the run ends at the last answer, not at the tick
+    const result = await new Promise((resolve, reject) => {
+      const run = autocannon({ connections, amount: count, headers, ...options }, (error, r) => (error ? reject(error) : resolve(r)));
+      run.on("response", () => {
+        last = performance.now();
+      });
+    });
+    const cpu = serverCpuSeconds() - cpuBefore;
+    const seconds = (last - started) / 1000;
+    const answered = result["2xx"] + result.non2xx;
+    console.log(
+      `${name.padEnd(36)} ${(result["2xx"] / seconds).toFixed(0).padStart(6)} ok/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${((cpu / answered) * 1e6).toFixed(0)} µs/request  (${result["2xx"]} ok, ${result.non2xx} non-2xx, ${result.errors} errors)`,
+    );
+    if (result.non2xx > 0 || result.errors > 0) failures.push(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    return result["2xx"];
+  }
+
+  const payment = JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" });
+  await measure("warm-up (2,000 payments)", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment, amount: 2_000 });
+  let paid = (await call("GET", `${base}/invoices/${invoice.id}`, undefined, token)).amountPaid;
+  paid += await measure("POST /payments", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment });
+  let key = 0;
+  paid += await measure("POST /payments with Idempotency-Key", {
+    url: `${url}/api/v1${base}/payments`,
+    method: "POST",
+    requests: [{ setupRequest: (req) => ({ ...req, body: payment, headers: { ...req.headers, "idempotency-key": `bench-${++key}` } }) }],
+  });
+  const entry = JSON.stringify({ date: "2026-01-03", memo: "Rent", lines: [{ accountId: account("6200"), debit: 100 }, { accountId: account("1000"), credit: 100 }] });
+  const posted = await measure("POST /journal-entries", { url: `${url}/api/v1${base}/journal-entries`, method: "POST", body: entry });
+
+  const after = await call("GET", `${base}/invoices/${invoice.id}`, undefined, token);
+  if (after.amountPaid !== paid) failures.push(`amountPaid ${after.amountPaid} ≠ acknowledged payments ${paid}`);
+  const trial = await call("GET", `${base}/reports/trial-balance`, undefined, token);
+  if (trial.totals.debit !== trial.totals.credit) failures.push(`trial balance does not balance: ${JSON.stringify(trial.totals)}`);
+  const rent = trial.accounts.find((a) => a.code === "6200")?.debit ?? 0;
+  if (rent !== posted * 100) failures.push(`rent account holds ${rent}, acknowledged entries ${posted} × 100`);
+  console.log(`checks: amountPaid ${after.amountPaid} = acknowledged ${paid}; rent ${rent} = ${posted} entries × 100; trial balance ${trial.totals.debit} = ${trial.totals.credit}`);
+} finally {
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+if (failures.length > 0) {
+  console.error(`FAILED:\n- ${failures.join("\n- ")}`);
+  process.exit(1);
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { NodeSqlConnection } from "../runtime/node/sqlite.js";
+import { GroupCommit } from "./group-commit.js";
+import { Db, DbMeter } from "./sql.js";
+
+const dirs: string[] = [];
+const connections: NodeSqlConnection[] = [];
+afterEach(() => {
+  for (const c of connections.splice(0)) c.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function open(): NodeSqlConnection {
+  const dir = mkdtempSync(join(tmpdir(), "coreflow-group-commit-"));
+  dirs.push(dir);
+  const connection = new NodeSqlConnection(join(dir, "b.db"), "NORMAL");
+  connections.push(connection);
+  connection.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT NOT NULL, filler BLOB) STRICT");
+  return connection;
+}
+
+/** Flushes only when the test says so, like a turn of the event loop ending. */
+function manualTurn() {
+  let pending: (() => void) | undefined;
+  const batches: number[] = [];
+  const commits = new GroupCommit(
+    (flush) => {
+      pending = flush;
+    },
+    (size) => batches.push(size),
+  );
+  return {
+    commits,
+    batches,
+    endTurn() {
+      const flush = pending;
+      pending = undefined;
+      flush?.();
+    },
+  };
+}
+
+const labels = (connection: NodeSqlConnection) =>
+  (connection.statement("SELECT label FROM items ORDER BY id").all() as Array<{ label: string }>).map((r) => r.label);
+
+describe("group commit", () => {
+  it("commits the writes of one turn together; one that throws is rolled back alone", async () => {
+    const connection = open();
+    const turn = manualTurn();
+    const insert = (label: string) => (db: Db) => db.run("INSERT INTO items (label) VALUES (?)", label);
+    const meters = [new DbMeter(), new DbMeter(), new DbMeter()];
+    const first = turn.commits.run(new Db(connection, meters[0]!), () => insert("a")(new Db(connection, meters[0]!)).changes);
+    const failing = turn.commits.run(new Db(connection, meters[1]!), () => {
+      insert("b")(new Db(connection, meters[1]!));
+      throw new Error("refused");
+    });
+    const third = turn.commits.run(new Db(connection, meters[2]!), () => insert("c")(new Db(connection, meters[2]!)).changes);
+    // nothing has run, so nothing can be read, before the turn ends
+    expect(labels(connection)).toEqual([]);
+    turn.endTurn();
+    await expect(first).resolves.toBe(1);
+    await expect(failing).rejects.toThrow("refused");
+    await expect(third).resolves.toBe(1);
+    expect(labels(connection)).toEqual(["a", "c"]);
+    expect(turn.batches).toEqual([3]);
+    expect(connection.inTransaction).toBe(false);
+    // each write's database time includes its share of the shared commit
+    for (const meter of meters) expect(meter.durationMs).toBeGreaterThan(0);
+  });
+
+  it("keeps each database's writes in their own transaction", async () => {
+    const [one, two] = [open(), open()];
+    const turn = manualTurn();
+    const a = turn.commits.run(new Db(one, new DbMeter()), () => one.statement("INSERT INTO items (label) VALUES ('one')").run());
+    const b = turn.commits.run(new Db(two, new DbMeter()), () => {
+      two.statement("INSERT INTO items (label) VALUES ('two')").run();
+      throw new Error("no");
+    });
+    turn.endTurn();
+    await a;
+    await expect(b).rejects.toThrow("no");
+    expect(labels(one)).toEqual(["one"]);
+    expect(labels(two)).toEqual([]);
+    expect(turn.batches).toEqual([1, 1]);
+  });
+
+  it("on a full database, a write is acknowledged exactly when it is kept", async () => {
+    const connection = open();
+    const pageSize = (connection.statement("PRAGMA page_size").get() as { page_size: number }).page_size;
+    const used = (connection.statement("PRAGMA page_count").get() as { page_count: number }).page_count;
+    // room for a few rows of one page each, then SQLITE_FULL
+    connection.exec(`PRAGMA max_page_count = ${used + 6}`);
+    const turn = manualTurn();
+    const writes = Array.from({ length: 12 }, (_, i) =>
+      turn.commits.run(new Db(connection, new DbMeter()), () =>
+        connection.statement("INSERT INTO items (label, filler) VALUES (?, zeroblob(?))").run(`row-${i}`, pageSize - 200),
+      ),
+    );
+    turn.endTurn();
+    const settled = await Promise.allSettled(writes);
+    const acknowledged = settled.flatMap((s, i) => (s.status === "fulfilled" ? [`row-${i}`] : []));
+    expect(settled.some((s) => s.status === "rejected")).toBe(true);
+    expect(labels(connection)).toEqual(acknowledged);
+    expect(connection.inTransaction).toBe(false);
+    // and the database takes writes again once there is room
+    connection.exec("PRAGMA max_page_count = 1000000");
+    const again = turn.commits.run(new Db(connection, new DbMeter()), () => connection.statement("INSERT INTO items (label) VALUES ('later')").run());
+    turn.endTurn();
+    await again;
+    expect(labels(connection)).toEqual([...acknowledged, "later"]);
+  });
+});
