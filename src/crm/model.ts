@@ -43,6 +43,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
       address: { column: "address", kind: "json" },
       tags: { column: "tags", kind: "json" },
       ownerId: v("owner_id"),
+      linkedBusinessId: v("linked_business_id"),
     },
   },
   contact: {

@@ -89,6 +89,12 @@ const companyFields = {
   address: address.nullable().optional(),
   tags: tags.optional(),
   ownerId,
+  linkedBusinessId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .nullable()
+    .optional()
+    .openapi({ description: "Another business of yours that this company is (inter-company elimination in the portfolio's consolidated statements)." }),
 };
 export const createCompanyBody = z.strictObject(companyFields).openapi("CreateCompany");
 export const updateCompanyBody = z.strictObject({ ...companyFields, name: text(200).optional() }).openapi("UpdateCompany");
@@ -104,6 +110,7 @@ export const company = z
     address: address.nullable(),
     tags: z.array(z.string()),
     ownerId: z.string().nullable(),
+    linkedBusinessId: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -7,6 +7,7 @@ import { badRequest, conflict, type FieldError, notFound, ProblemError, unproces
 import type { Db, SqlValue } from "../platform/sql.js";
 import { buildListQuery, cursorShape, type EntityName, type ListParams, sortKey } from "./lists.js";
 import { ENTITIES, type EntityDef, TABLE_OF, toColumn, type View, viewOf } from "./model.js";
+import { linkProblem } from "../portfolio/links.js";
 import { INCLUDES } from "./schema.js";
 import { ftsQuery } from "./search.js";
 import * as store from "./store.js";
@@ -50,6 +51,9 @@ function checkReferences(crm: Crm, def: EntityDef, input: Input, path: string): 
   if (typeof owner === "string" && !findMember(crm.core, crm.scope.businessId, owner)) {
     errors.push({ path: `${path}ownerId`, message: "not a member of this business" });
   }
+  const linked = def.name === "company" ? input.linkedBusinessId : undefined;
+  const linkError = typeof linked === "string" ? linkProblem(crm.core, crm.scope, linked) : undefined;
+  if (linkError) errors.push({ path: `${path}linkedBusinessId`, message: linkError });
   if (errors.length > 0) throw unprocessable("A referenced record does not exist in this business.", errors);
 }
 

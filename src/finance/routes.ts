@@ -169,7 +169,7 @@ function registerJournalRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: businessIdParam, body: jsonBody(schema.createJournalEntryBody) },
       responses: { 201: json(schema.journalEntry, "Posted"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
-    (c) => commitChange(c, 201, (rec) => service.createJournalEntry(c.get("scope"), rec, c.req.valid("json"))),
+    (c) => commitChange(c, 201, (rec) => service.createJournalEntry(c.get("scope"), rec, c.req.valid("json"), c.get("coreDb"))),
   );
 
   app.openapi(

@@ -125,6 +125,9 @@ export const createJournalEntryBody = z
       .max(20)
       .optional()
       .openapi({ description: "Rates for foreign-currency lines; default: the business's rate table on the entry's date." }),
+    counterpartyBusinessId: id
+      .optional()
+      .openapi({ description: "Another business of yours this entry is with (e.g. a purchase from it): marks it inter-company for the portfolio's consolidated statements." }),
   })
   .openapi("CreateJournalEntry");
 
@@ -156,6 +159,7 @@ export const journalEntry = z
     source: z.object({ type: z.enum(SOURCE_TYPES), id: z.string().nullable() }),
     reversalOf: z.string().nullable(),
     reversedBy: z.string().nullable(),
+    counterpartyBusinessId: z.string().nullable(),
     baseCurrency: z.string(),
     lines: z.array(journalLine),
     createdAt: z.string(),

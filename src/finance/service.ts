@@ -1,8 +1,9 @@
 import type { ChangeRecorder } from "../http/business-write.js";
 import type { BusinessScope } from "../http/context.js";
+import { linkProblem } from "../portfolio/links.js";
 import { newId } from "../platform/ids.js";
 import { conflict, notFound, unprocessable } from "../platform/problem.js";
-import type { Db } from "../platform/sql.js";
+import type { Db, SqlConnection } from "../platform/sql.js";
 import {
   type EntryLine,
   entryProblems,
@@ -188,6 +189,8 @@ export interface EntryToPost {
   sourceId: string | null;
   reversalOf: string | null;
   lines: PricedLine[];
+  /** Manual entries only: another business of the founder (portfolio elimination). */
+  counterpartyBusinessId?: string | null;
 }
 
 /**
@@ -230,13 +233,21 @@ export function postEntry(
     reversal_of: entry.reversalOf,
     created_at: rec.at,
     created_by: actorTag(scope),
+    counterparty_business_id: entry.counterpartyBusinessId ?? null,
   };
   const seq = store.insertEntry(db, row, entry.lines);
   rec.record({
     action: "journal_entry.posted",
     targetType: "journal_entry",
     targetId: row.id,
-    changes: { date: row.date, source: row.source_type, sourceId: row.source_id, reversalOf: row.reversal_of, lines: entry.lines.length },
+    changes: {
+      date: row.date,
+      source: row.source_type,
+      sourceId: row.source_id,
+      reversalOf: row.reversal_of,
+      lines: entry.lines.length,
+      ...(row.counterparty_business_id ? { counterpartyBusinessId: row.counterparty_business_id } : {}),
+    },
   });
   return { ...row, seq, reversed_by: null };
 }
@@ -249,6 +260,7 @@ export function entryView(baseCurrency: string, row: store.EntryRow, postings: s
     source: { type: row.source_type, id: row.source_id },
     reversalOf: row.reversal_of,
     reversedBy: row.reversed_by,
+    counterpartyBusinessId: row.counterparty_business_id ?? null,
     baseCurrency,
     lines: postings.map((p) => ({
       accountId: p.account_id,
@@ -279,9 +291,15 @@ export function createJournalEntry(
     memo?: string;
     lines: { accountId: string; debit: number; credit: number; currency?: string }[];
     exchangeRates?: { currency: string; rate: string }[];
+    counterpartyBusinessId?: string;
   },
+  core?: Db,
 ) {
   const db = rec.db;
+  if (input.counterpartyBusinessId !== undefined) {
+    const problem = core ? linkProblem(core, scope, input.counterpartyBusinessId) : "cannot be checked here";
+    if (problem) throw unprocessable("The counterparty is not another business of yours.", [{ path: "counterpartyBusinessId", message: problem }]);
+  }
   const accounts = new Map<string, store.AccountRow>();
   const lines: EntryLine[] = input.lines.map((l, i) => {
     const account = accounts.get(l.accountId) ?? store.findAccount(db, l.accountId);
@@ -301,7 +319,15 @@ export function createJournalEntry(
   const row = postEntry(
     scope,
     rec,
-    { date: input.date, memo: input.memo ?? null, sourceType: "manual", sourceId: null, reversalOf: null, lines: priced },
+    {
+      date: input.date,
+      memo: input.memo ?? null,
+      sourceType: "manual",
+      sourceId: null,
+      reversalOf: null,
+      lines: priced,
+      counterpartyBusinessId: input.counterpartyBusinessId ?? null,
+    },
     "date",
     accounts,
   );
@@ -569,9 +595,20 @@ export function updateInvoice(
   return currentInvoice(scope, id);
 }
 
-/** The standard accounts the ledger posts to by itself, by system key, read in one statement. */
+/**
+ * The standard accounts of each open database, read once. Only what is fixed for a standard account is
+ * relied on — its id, type and currency and that it is never archived or deleted (updateAccount and
+ * deleteAccount refuse those changes) — never its code or name, which may be edited.
+ */
+const standardByConnection = new WeakMap<SqlConnection, Map<string, store.AccountRow>>();
+
+/** The standard accounts the ledger posts to by itself, by system key. */
 function standardAccounts(db: Db) {
-  const rows = new Map(store.systemAccounts(db).map((a) => [a.system_key!, a]));
+  let rows = standardByConnection.get(db.connection);
+  if (!rows) {
+    rows = new Map(store.systemAccounts(db).map((a) => [a.system_key!, a]));
+    standardByConnection.set(db.connection, rows);
+  }
   return (key: string): store.AccountRow => {
     const account = rows.get(key);
     if (!account) throw new Error(`the standard ${key} account is missing`);

@@ -111,6 +111,8 @@ export interface EntryRow {
   reversed_by: string | null;
   created_at: string;
   created_by: string;
+  /** Another business of the founder this manual entry is with (portfolio elimination); null otherwise. */
+  counterparty_business_id: string | null;
 }
 
 export interface PostingRow {
@@ -126,8 +128,9 @@ export interface PostingRow {
 }
 
 export function insertEntry(db: Db, e: Omit<EntryRow, "seq" | "reversed_by">, lines: readonly PricedLine[]): number {
-  db.run(
-    "INSERT INTO journal_entries (id, date, memo, source_type, source_id, reversal_of, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+  // seq is the rowid: taken from the insert itself, one statement fewer per entry
+  const { seq } = db.get<{ seq: number }>(
+    "INSERT INTO journal_entries (id, date, memo, source_type, source_id, reversal_of, created_at, created_by, counterparty_business_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
     e.id,
     e.date,
     e.memo,
@@ -136,8 +139,8 @@ export function insertEntry(db: Db, e: Omit<EntryRow, "seq" | "reversed_by">, li
     e.reversal_of,
     e.created_at,
     e.created_by,
-  );
-  const seq = db.get<{ seq: number }>("SELECT seq FROM journal_entries WHERE id = ?", e.id)!.seq;
+    e.counterparty_business_id,
+  )!;
   for (const l of lines) {
     const values = [Number(l.debit), Number(l.credit), Number(l.baseDebit), Number(l.baseCredit)] as const;
     db.run(

@@ -56,6 +56,11 @@ export interface AppDeps {
   clientAddress(c: Context): string;
   /** The agents' task orchestrator; the runtime starts it after listening and stops it before closing databases. */
   agents: Orchestrator;
+  /**
+   * Runs a small task after the current request's work, never delaying its response (Node: setImmediate).
+   * The task must catch its own errors; the runtime logs and drops any that escape.
+   */
+  background(task: () => void): void;
 }
 
 export type Principal =

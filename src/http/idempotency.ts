@@ -49,9 +49,9 @@ export function priorResponse(db: Db, claim: IdempotencyClaim): { status: number
 /** Stored in the same transaction as the change it answers for, so a replay can never re-apply it. */
 export function rememberResponse(db: Db, claim: IdempotencyClaim, status: number, body: string): void {
   const now = Date.now();
-  db.run("DELETE FROM idempotency_records WHERE principal = ? AND key = ?", claim.principal, claim.key);
+  // a record still under this key has expired (priorResponse found none alive): it is replaced
   db.run(
-    "INSERT INTO idempotency_records (principal, key, method, path, body_hash, status, response, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO idempotency_records (principal, key, method, path, body_hash, status, response, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     claim.principal,
     claim.key,
     claim.method,

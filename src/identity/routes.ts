@@ -4,6 +4,7 @@ import type { AppEnv } from "../http/context.js";
 import { bearer, errorResponses, json, jsonBody } from "../http/openapi.js";
 import { usersOnly } from "../http/pipeline.js";
 import { notFound } from "../platform/problem.js";
+import { warmUpPortfolio } from "../portfolio/warmup.js";
 import * as schema from "./schema.js";
 import type { Identity } from "./service.js";
 import * as store from "./store.js";
@@ -32,7 +33,11 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       request: { body: jsonBody(schema.loginBody) },
       responses: { 200: json(schema.session, "Signed in"), ...errorResponses(400, 401, 413, 415, 429) },
     }),
-    async (c) => c.json(await identity.login(c.get("coreDb"), c.req.valid("json"), c.get("deps").clientAddress(c)), 200),
+    async (c) => {
+      const session = await identity.login(c.get("coreDb"), c.req.valid("json"), c.get("deps").clientAddress(c));
+      warmUpPortfolio(c.get("deps"), session.user.id);
+      return c.json(session, 200);
+    },
   );
 
   app.openapi(
@@ -45,7 +50,11 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       request: { body: jsonBody(schema.refreshBody) },
       responses: { 200: json(schema.session, "A new token pair"), ...errorResponses(400, 401, 413, 415, 429) },
     }),
-    async (c) => c.json(await identity.refresh(c.get("coreDb"), c.req.valid("json").refreshToken), 200),
+    async (c) => {
+      const session = await identity.refresh(c.get("coreDb"), c.req.valid("json").refreshToken);
+      warmUpPortfolio(c.get("deps"), session.user.id);
+      return c.json(session, 200);
+    },
   );
 
   app.openapi(

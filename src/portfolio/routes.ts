@@ -6,9 +6,11 @@ import { pageSchema } from "../platform/pagination.js";
 import { badRequest, forbidden } from "../platform/problem.js";
 import type { MetricsRegistry } from "../platform/metrics.js";
 import { isoNow } from "../platform/time.js";
-import { BusinessFiguresCache } from "./figures-cache.js";
+import { daysBetween, today } from "../finance/ledger.js";
+import { portfolioCache } from "./figures-cache.js";
 import * as schema from "./schema.js";
 import * as service from "./service.js";
+import * as statements from "./statements.js";
 
 const security = bearer;
 
@@ -31,7 +33,7 @@ function parseBusinessIds(text: string | undefined): string[] | undefined {
 }
 
 export function registerPortfolioRoutes(app: OpenAPIHono<AppEnv>, metrics: MetricsRegistry): void {
-  const figuresCache = new BusinessFiguresCache(metrics);
+  const figuresCache = portfolioCache(metrics);
   app.openapi(
     createRoute({
       method: "get",
@@ -88,6 +90,66 @@ export function registerPortfolioRoutes(app: OpenAPIHono<AppEnv>, metrics: Metri
         c.get("meter"),
         { userId: userIdOf(c), requestId: c.get("requestId") },
         { currency: q.currency, businessIds: parseBusinessIds(q.businessIds) },
+        figuresCache,
+      );
+      return c.json(result, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/portfolio/profit-and-loss",
+      tags: ["Portfolio"],
+      security,
+      summary: "Consolidated profit and loss of your businesses, translated at the period's average rate, inter-company sales eliminated",
+      description:
+        "Each business's profit and loss in its base currency and translated at the average of the rates in force on each day of the period (your exchange-rate table); a business without a rate on some day of the period is flagged `missing_rate` and left out. The consolidation adds lines up by account type and code and eliminates inter-company revenue and expenses where both businesses are included (decision 0041).",
+      middleware: [usersOnly],
+      request: { query: schema.consolidatedPnlQuery },
+      responses: { 200: json(schema.consolidatedPnl, "The consolidated profit and loss"), ...errorResponses(400, 401, 403, 404, 429) },
+    }),
+    (c) => {
+      const q = c.req.valid("query");
+      const to = q.to ?? today();
+      const from = q.from ?? `${to.slice(0, 4)}-01-01`;
+      if (from > to) throw badRequest("`from` is after `to`.", [{ path: "query.from", message: "after to" }]);
+      if (daysBetween(from, to) + 1 > schema.MAX_PERIOD_DAYS) {
+        throw badRequest(`A period is at most ${schema.MAX_PERIOD_DAYS} days.`, [{ path: "query.from", message: "period too long" }]);
+      }
+      const result = statements.consolidatedProfitAndLoss(
+        c.get("deps"),
+        c.get("coreDb"),
+        c.get("meter"),
+        { userId: userIdOf(c), requestId: c.get("requestId") },
+        { currency: q.currency, from, to, businessIds: parseBusinessIds(q.businessIds) },
+        figuresCache,
+      );
+      return c.json(result, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/portfolio/balance-sheet",
+      tags: ["Portfolio"],
+      security,
+      summary: "Consolidated balance sheet of your businesses at the closing rate, with the translation reserve and inter-company balances eliminated",
+      description:
+        "Assets, liabilities and equity accounts at the rate in force on `asOf`, this year's earnings at the year-to-date average rate, earlier earnings at the closing rate; the translation reserve makes each translated sheet balance. A business without a rate on some day from 1 January to `asOf` is flagged `missing_rate` and left out (decision 0041).",
+      middleware: [usersOnly],
+      request: { query: schema.consolidatedBalanceSheetQuery },
+      responses: { 200: json(schema.consolidatedBalanceSheet, "The consolidated balance sheet"), ...errorResponses(400, 401, 403, 404, 429) },
+    }),
+    (c) => {
+      const q = c.req.valid("query");
+      const result = statements.consolidatedBalanceSheet(
+        c.get("deps"),
+        c.get("coreDb"),
+        c.get("meter"),
+        { userId: userIdOf(c), requestId: c.get("requestId") },
+        { currency: q.currency, asOf: q.asOf ?? today(), businessIds: parseBusinessIds(q.businessIds) },
         figuresCache,
       );
       return c.json(result, 200);

@@ -161,7 +161,7 @@ export function translateFigures(f: Figures, used: RateUsed): Figures {
 const MEMBERSHIP_PAGE = 500;
 const MAX_MEMBERSHIP_PAGES = 200;
 
-function memberBusinesses(core: Db, userId: string): businesses.MemberBusinessRow[] {
+export function memberBusinesses(core: Db, userId: string): businesses.MemberBusinessRow[] {
   const out: businesses.MemberBusinessRow[] = [];
   let after = "";
   for (let page = 0; page < MAX_MEMBERSHIP_PAGES; page++) {
@@ -173,6 +173,42 @@ function memberBusinesses(core: Db, userId: string): businesses.MemberBusinessRo
   return out;
 }
 
+/** The caller's businesses, or those of `businessIds` in that order: one the caller is not in is 404. */
+export function chosenBusinesses(core: Db, userId: string, businessIds: string[] | undefined): businesses.MemberBusinessRow[] {
+  const rows = memberBusinesses(core, userId);
+  if (businessIds === undefined) return rows;
+  const mine = new Map(rows.map((r) => [r.id, r]));
+  // a business the caller is not in is "not found", exactly as on its own routes
+  if (businessIds.some((id) => !mine.has(id))) throw notFound("No such business.");
+  return businessIds.map((id) => mine.get(id)!);
+}
+
+/** Runs `read` on a business's own database, borrowed from the pool and released at once. */
+export function readBusiness<T>(
+  deps: AppDeps,
+  meter: DbMeter,
+  caller: { userId: string; requestId: string },
+  row: businesses.MemberBusinessRow,
+  read: (scope: BusinessScope) => T,
+): T {
+  const handle = deps.businesses.acquire(row.id);
+  try {
+    return read({
+      businessId: row.id,
+      name: row.name,
+      baseCurrency: row.base_currency,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      role: row.role,
+      actor: { type: "user", id: caller.userId },
+      requestId: caller.requestId,
+      db: new Db(handle.connection, meter),
+    });
+  } finally {
+    handle.release();
+  }
+}
+
 export function portfolio(
   deps: AppDeps,
   core: Db,
@@ -182,13 +218,7 @@ export function portfolio(
   figuresCache: BusinessFiguresCache,
   asOf = today(),
 ) {
-  let rows = memberBusinesses(core, caller.userId);
-  if (q.businessIds !== undefined) {
-    const mine = new Map(rows.map((r) => [r.id, r]));
-    // a business the caller is not in is "not found", exactly as on its own routes
-    if (q.businessIds.some((id) => !mine.has(id))) throw notFound("No such business.");
-    rows = q.businessIds.map((id) => mine.get(id)!);
-  }
+  const rows = chosenBusinesses(core, caller.userId, q.businessIds);
   const period = periodOf(asOf);
   const rateCache = new Map<string, RateUsed | undefined>();
   const rateFor = (from: string) => {
@@ -205,24 +235,7 @@ export function portfolio(
   const missing = new Map<string, string[]>();
 
   const list = rows.map((row) => {
-    const handle = deps.businesses.acquire(row.id);
-    let computed: BusinessFigures;
-    try {
-      const scope: BusinessScope = {
-        businessId: row.id,
-        name: row.name,
-        baseCurrency: row.base_currency,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-        role: row.role,
-        actor: { type: "user", id: caller.userId },
-        requestId: caller.requestId,
-        db: new Db(handle.connection, meter),
-      };
-      computed = figuresCache.figures(row.id, period.asOf, scope.db, () => businessFigures(scope, period));
-    } finally {
-      handle.release();
-    }
+    const computed = readBusiness(deps, meter, caller, row, (scope) => figuresCache.figures(row.id, period.asOf, scope.db, () => businessFigures(scope, period)));
     const used = rateFor(row.base_currency);
     const converted = used ? translateFigures(computed.figures, used) : null;
     if (converted) {

@@ -10,19 +10,22 @@ import { builtInAgents } from "../../agents/agents.js";
 import { readAgentConfig } from "../../agents/config.js";
 import { Orchestrator, TriggeringEventBus } from "../../agents/orchestrator.js";
 import { createApp } from "../../http/app.js";
-import { GroupCommit } from "../../platform/group-commit.js";
 import { problemResponse } from "../../http/errors.js";
+import { useNativeSha256 } from "../../platform/crypto.js";
+import { GroupCommit } from "../../platform/group-commit.js";
 import { Gauge, MetricsRegistry } from "../../platform/metrics.js";
 import { ProblemError } from "../../platform/problem.js";
 import { migrate } from "../../platform/sql.js";
 import { readConfig } from "./config.js";
 import { loadSigningKey, lockDataDir } from "./data-dir.js";
+import { nodeSha256Hex } from "./native-hash.js";
 import { smtpTransport } from "./smtp.js";
 import { BusinessPool, loadMigrations, NodeSqlConnection } from "./sqlite.js";
 
 const DRAIN_LIMIT_MS = 10_000;
 const migrationsDir = fileURLToPath(new URL("../migrations/", import.meta.url));
 
+useNativeSha256(nodeSha256Hex);
 const config = readConfig(process.env);
 const logger = pino({
   level: config.logLevel,
@@ -88,6 +91,15 @@ const app = createApp({
   stopping: stopping.signal,
   clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
   agents,
+  background: (task) => {
+    setImmediate(() => {
+      try {
+        task();
+      } catch (error) {
+        logger.error({ err: (error as Error).message }, "background task failed");
+      }
+    });
+  },
 });
 
 let inFlight = 0;
