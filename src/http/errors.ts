@@ -52,6 +52,11 @@ export function toProblemResponse(error: unknown, c: Context<AppEnv>): Response 
       status === 400 && /json/i.test(error.message) ? "The request body is not valid JSON." : error.message || "Request refused.";
     return problemResponse(new ProblemError(status, HTTP_SLUGS[status] ?? "http-error", detail));
   }
+  if ((error as { code?: unknown } | null)?.code === "SQLITE_FULL") {
+    // the disk or the business's storage quota is full: the write's transaction was rolled back
+    c.get("deps")?.logger.warn({ requestId: c.get("requestId") }, "storage full");
+    return problemResponse(new ProblemError(507, "storage-full", "The business's storage is full: nothing was changed. Free space or raise the quota, then retry."));
+  }
   c.get("deps")?.logger.error({ err: error, requestId: c.get("requestId") }, "unhandled error");
   return problemResponse(new ProblemError(500, "internal", "Something went wrong on our side; it has been logged."));
 }

@@ -24,6 +24,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: "The body is not JSON.",
   422: "Well-formed, but breaks a business rule.",
   429: "Rate limited; see Retry-After.",
+  507: "The business's storage (the disk or its quota) is full; nothing was changed.",
 };
 
 export function errorResponses(...statuses: number[]) {
@@ -46,7 +47,7 @@ export const bearer = [{ bearerAuth: [] }];
 
 /** The errors any authenticated business route can answer with. */
 export const BUSINESS_READ_ERRORS = [400, 401, 403, 404, 429] as const;
-export const BUSINESS_WRITE_ERRORS = [400, 401, 403, 404, 409, 413, 415, 422, 429] as const;
+export const BUSINESS_WRITE_ERRORS = [400, 401, 403, 404, 409, 413, 415, 422, 429, 507] as const;
 
 export const businessIdParam = z.object({
   businessId: z.string().max(64).openapi({ param: { name: "businessId", in: "path" }, example: "biz_01j9z3k4m5n6p7q8r9s0t1v2w3" }),

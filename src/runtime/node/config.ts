@@ -8,6 +8,8 @@ export interface NodeConfig {
   logLevel: string;
   synchronous: Synchronous;
   businessPoolSize: number;
+  /** Storage quota of each business database in bytes; 0: only the disk limits it. */
+  businessMaxBytes: number;
   jwtSecret: string | undefined;
   app: AppConfig;
 }
@@ -33,6 +35,7 @@ export function readConfig(env: NodeJS.ProcessEnv): NodeConfig {
     logLevel: env.LOG_LEVEL || "info",
     synchronous,
     businessPoolSize: int(env, "BUSINESS_POOL_SIZE", 256, 1),
+    businessMaxBytes: int(env, "BUSINESS_MAX_MB", 0) * 1024 * 1024,
     jwtSecret,
     app: {
       corsOrigins: (env.CORS_ORIGINS ?? "")

@@ -48,6 +48,7 @@ const businesses = new BusinessPool(
   loadMigrations(join(migrationsDir, "business")),
   config.synchronous,
   config.businessPoolSize,
+  config.businessMaxBytes,
 );
 
 const metrics = new MetricsRegistry();

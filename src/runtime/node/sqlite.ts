@@ -12,7 +12,8 @@ export class NodeSqlConnection implements SqlConnection {
   readonly db: Database.Database;
   generation = 0;
 
-  constructor(file: string, synchronous: Synchronous) {
+  /** `maxBytes` (0: none) caps the file: a write beyond it fails with SQLITE_FULL, as on a full disk. */
+  constructor(file: string, synchronous: Synchronous, maxBytes = 0) {
     this.db = new Database(file, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${synchronous}`);
@@ -20,6 +21,7 @@ export class NodeSqlConnection implements SqlConnection {
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("cache_size = -32768");
     this.db.pragma("temp_store = MEMORY");
+    if (maxBytes > 0) this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / (this.db.pragma("page_size", { simple: true }) as number)))}`);
   }
 
   statement(sql: string): PreparedStatement {
@@ -86,6 +88,7 @@ export class BusinessPool implements BusinessDatabases {
     private readonly migrations: Migration[],
     private readonly synchronous: Synchronous,
     private readonly capacity: number,
+    private readonly maxBytes = 0,
   ) {}
 
   acquire(businessId: string): BusinessHandle {
@@ -93,7 +96,7 @@ export class BusinessPool implements BusinessDatabases {
     if (!entry) {
       // the id becomes a file name: only the exact shape of a business id may reach the file system
       if (!/^biz_[0-9a-z]{26}$/.test(businessId)) throw new Error(`not a business id: ${businessId}`);
-      const connection = new NodeSqlConnection(join(this.dir, `${businessId}.db`), this.synchronous);
+      const connection = new NodeSqlConnection(join(this.dir, `${businessId}.db`), this.synchronous, this.maxBytes);
       try {
         migrate(connection, this.migrations);
       } catch (error) {
