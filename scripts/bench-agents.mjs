@@ -12,31 +12,17 @@ import { build } from "esbuild";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startBuiltServer } from "./built-server.mjs";
+import { apiCaller, numberArg, startBuiltServer } from "./built-server.mjs";
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const sequential = arg("sequential", 200);
-const burst = arg("burst", 3000);
-const clients = arg("clients", 16);
-const queueTasks = arg("queue", 5000);
+const sequential = numberArg("sequential", 200);
+const burst = numberArg("burst", 3000);
+const clients = numberArg("clients", 16);
+const queueTasks = numberArg("queue", 5000);
 const dataDir = mkdtempSync(join(tmpdir(), "coreflow-bench-agents-"));
 
 const server = await startBuiltServer(dataDir, { AGENT_BUSINESS_CONCURRENCY: "8" });
 const url = server.url;
-async function call(method, path, body, token) {
-  const res = await fetch(`${url}/api/v1${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const call = apiCaller(url);
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 

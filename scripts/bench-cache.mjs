@@ -11,20 +11,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { LRUCache } from "lru-cache";
+import { numberArg } from "./built-server.mjs";
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const keys = arg("keys", 100_000);
-const accesses = arg("accesses", 2_000_000);
-const capacity = arg("capacity", 5_000);
-const s = arg("zipf", 0.99);
-const scanEvery = arg("scan-every", 100_000);
-const scanLength = arg("scan-length", 20_000);
-const reps = Math.max(1, Math.min(arg("reps", 5), 50));
-const seed = arg("seed", 42);
+const keys = numberArg("keys", 100_000);
+const accesses = numberArg("accesses", 2_000_000);
+const capacity = numberArg("capacity", 5_000);
+const s = numberArg("zipf", 0.99);
+const scanEvery = numberArg("scan-every", 100_000);
+const scanLength = numberArg("scan-length", 20_000);
+const reps = Math.max(1, Math.min(numberArg("reps", 5), 50));
+const seed = numberArg("seed", 42);
 
 const dir = mkdtempSync(join(tmpdir(), "coreflow-bench-cache-"));
 let TinyLfuCache;

@@ -10,29 +10,15 @@ import autocannon from "autocannon";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startBuiltServer } from "./built-server.mjs";
+import { apiCaller, numberArg, startBuiltServer } from "./built-server.mjs";
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const count = arg("requests", 20_000);
-const connections = arg("connections", 32);
+const count = numberArg("requests", 20_000);
+const connections = numberArg("connections", 32);
 const dataDir = mkdtempSync(join(tmpdir(), "coreflow-bench-payments-"));
 const server = await startBuiltServer(dataDir);
 const { url } = server;
 
-async function call(method, path, body, token) {
-  const res = await fetch(`${url}/api/v1${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const call = apiCaller(url);
 const ticks = Number(process.env.CLK_TCK ?? 100);
 /** User + system CPU seconds the server process has used so far. */
 function serverCpuSeconds() {

@@ -47,3 +47,24 @@ export async function startBuiltServer(dataDir, env = {}) {
     },
   };
 }
+
+/** `--name N` from the command line as a number, or the fallback. */
+export function numberArg(name, fallback) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+/** A JSON call to the API under `url`; any status ≥ 300 throws with the answer. */
+export function apiCaller(url) {
+  return async function call(method, path, body, token) {
+    const res = await fetch(`${url}/api/v1${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
