@@ -3,10 +3,12 @@
 // Starts the built server on a fresh temporary data directory, issues one large invoice and pays it in
 // 1-cent payments with autocannon (with and without a unique Idempotency-Key per request), then posts
 // balanced journal entries. Server CPU is read from /proc/<pid>/stat around each run (Linux only) and
-// divided by the requests answered. Afterwards: the invoice's amountPaid must equal the acknowledged
+// divided by the requests answered; a bare node:http "hello" server measured the same way in the same
+// run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs). Afterwards: the invoice's amountPaid must equal the acknowledged
 // payments, every acknowledged entry must be in the journal and the trial balance must balance — exit 1
 // otherwise (exit 0 says nothing about speed; the figures are printed).
 import autocannon from "autocannon";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,10 +22,19 @@ const { url } = server;
 
 const call = apiCaller(url);
 const ticks = Number(process.env.CLK_TCK ?? 100);
-/** User + system CPU seconds the server process has used so far. */
-function serverCpuSeconds() {
-  const fields = readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1].split(" ");
+/** User + system CPU seconds a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
+/** The baseline, measured in the same run: a bare node:http server answering "hello". */
+async function startHello() {
+  const source = `require("node:http").createServer((q, s) => { s.writeHead(200, { "content-type": "text/plain" }); s.end("hello"); })
+    .listen(0, "127.0.0.1", function () { console.log(this.address().port); });`;
+  const child = spawn(process.execPath, ["-e", source], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve) => child.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
+  return { url: `http://127.0.0.1:${port}/`, pid: child.pid, stop: () => child.kill() };
 }
 
 const failures = [];
@@ -43,8 +54,9 @@ try {
   await call("POST", `${base}/invoices/${invoice.id}/issue`, undefined, token);
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
-  async function measure(name, options) {
-    const cpuBefore = serverCpuSeconds();
+  const perRequest = new Map();
+  async function measure(name, options, pid = server.pid) {
+    const cpuBefore = cpuSeconds(pid);
     const started = performance.now();
     let last = started;
     // autocannon stops on its one-second tick: the run ends at the last answer, not at the tick
@@ -54,16 +66,26 @@ try {
         last = performance.now();
       });
     });
-    const cpu = serverCpuSeconds() - cpuBefore;
+    const cpu = cpuSeconds(pid) - cpuBefore;
     const seconds = (last - started) / 1000;
     const answered = result["2xx"] + result.non2xx;
+    const micros = (cpu / answered) * 1e6;
+    perRequest.set(name, micros);
+    const hello = perRequest.get("baseline: bare node:http hello");
+    const ratio = hello && pid === server.pid ? `  = ${(micros / hello).toFixed(1)}× hello` : "";
     console.log(
-      `${name.padEnd(36)} ${(result["2xx"] / seconds).toFixed(0).padStart(6)} ok/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${((cpu / answered) * 1e6).toFixed(0)} µs/request  (${result["2xx"]} ok, ${result.non2xx} non-2xx, ${result.errors} errors)`,
+      `${name.padEnd(36)} ${(result["2xx"] / seconds).toFixed(0).padStart(6)} ok/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio}  (${result["2xx"]} ok, ${result.non2xx} non-2xx, ${result.errors} errors)`,
     );
     if (result.non2xx > 0 || result.errors > 0) failures.push(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     return result["2xx"];
   }
 
+  const hello = await startHello();
+  try {
+    await measure("baseline: bare node:http hello", { url: hello.url }, hello.pid);
+  } finally {
+    hello.stop();
+  }
   const payment = JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" });
   await measure("warm-up (2,000 payments)", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment, amount: 2_000 });
   let paid = (await call("GET", `${base}/invoices/${invoice.id}`, undefined, token)).amountPaid;
