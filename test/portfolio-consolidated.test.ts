@@ -5,50 +5,19 @@
  * rate all differ; an inter-company sale marked on both sides (a linked customer company in Alpha, a
  * counterparty business on Beta's journal entries). Also: the warm-up after sign-in.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
-import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createBusiness, registerUser } from "./support/api.js";
+import { accountsOf, issueInvoice, ok, serverForTests } from "./support/portfolio.js";
 
-let server: RunningServer;
-let api: Client;
-
-beforeAll(async () => {
-  server = await startServer({ env: { RATE_LIMIT_PER_SECOND: "0" } });
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server.stop();
-  removeDataDir(server.dataDir);
-});
-
-async function ok(res: Promise<any>, status = 201) {
-  const r = await res;
-  expect(r.status, r.text).toBe(status);
-  return r.body;
-}
-
-async function accountsOf(token: string, businessId: string): Promise<Record<string, string>> {
-  const list = await ok(api.get(`/businesses/${businessId}/accounts?limit=200`, { token }), 200);
-  const out: Record<string, string> = {};
-  for (const a of list.data) out[a.systemKey ?? a.code] = a.id;
-  return out;
-}
+const api = serverForTests();
 
 const entry = (token: string, businessId: string, body: object) => ok(api.post(`/businesses/${businessId}/journal-entries`, body, { token }));
 const dr = (accountId: string, amount: number) => ({ accountId, debit: amount, credit: 0 });
 const cr = (accountId: string, amount: number) => ({ accountId, debit: 0, credit: amount });
 
-async function issueInvoice(token: string, businessId: string, customerId: string, issueDate: string, unitPrice: number) {
-  const inv = await ok(
-    api.post(
-      `/businesses/${businessId}/invoices`,
-      { customerId, currency: "USD", issueDate, dueDate: issueDate, lines: [{ description: "Work", quantity: "1", unitPrice, taxRate: "0" }] },
-      { token },
-    ),
-  );
-  await ok(api.post(`/businesses/${businessId}/invoices/${inv.id}/issue`, undefined, { token }), 200);
-  return inv.id as string;
-}
+/** A USD invoice of one untaxed line, due on its issue date; returns its id. */
+const issueUsdInvoice = (token: string, businessId: string, customerId: string, issueDate: string, unitPrice: number) =>
+  issueInvoice(api, token, businessId, customerId, "USD", issueDate, issueDate, { description: "Work", quantity: "1", unitPrice, taxRate: "0" });
 
 async function metricsText() {
   return (await api.get("/metrics")).text;
@@ -85,19 +54,19 @@ describe("consolidated statements", () => {
 
     // Alpha (USD): capital 10,000.00; an outside sale 2,000.00 (5 Mar); rent 500.00 (10 Mar); a sale of
     // 3,000.00 to Beta (15 Mar) through a customer company linked to Beta, 1,250.00 of it paid (25 Mar)
-    const a = await accountsOf(t, alpha);
+    const a = await accountsOf(api, t, alpha);
     await entry(t, alpha, { date: "2026-02-01", memo: "Capital", lines: [dr(a.cash!, 1_000_000), cr(a.equity!, 1_000_000)] });
     const outside = (await ok(api.post(`/businesses/${alpha}/companies`, { name: "Outside Inc" }, { token: t }))).id;
     const betaAsCustomer = await ok(api.post(`/businesses/${alpha}/companies`, { name: "Beta GmbH", linkedBusinessId: beta }, { token: t }));
     expect(betaAsCustomer.linkedBusinessId).toBe(beta);
-    await issueInvoice(t, alpha, outside, "2026-03-05", 200_000);
+    await issueUsdInvoice(t, alpha, outside, "2026-03-05", 200_000);
     await entry(t, alpha, { date: "2026-03-10", memo: "Rent", lines: [dr(a["6200"]!, 50_000), cr(a.cash!, 50_000)] });
-    const icInvoice = await issueInvoice(t, alpha, betaAsCustomer.id, "2026-03-15", 300_000);
+    const icInvoice = await issueUsdInvoice(t, alpha, betaAsCustomer.id, "2026-03-15", 300_000);
     await ok(api.post(`/businesses/${alpha}/payments`, { invoiceId: icInvoice, amount: 125_000, date: "2026-03-25" }, { token: t }));
 
     // Beta (EUR): capital 8,000.00 (10 Jan); revenue 4,000.00 (15 Feb); other income 1,000.00 (5 Mar);
     // the purchase from Alpha booked at 2,500.00 (15 Mar) and 1,000.00 of it paid (25 Mar), both marked
-    const b = await accountsOf(t, beta);
+    const b = await accountsOf(api, t, beta);
     betaAccounts = b;
     await entry(t, beta, { date: "2026-01-10", memo: "Capital", lines: [dr(b.cash!, 800_000), cr(b.equity!, 800_000)] });
     await entry(t, beta, { date: "2026-02-15", memo: "Sales", lines: [dr(b.cash!, 400_000), cr(b.revenue!, 400_000)] });
@@ -112,7 +81,7 @@ describe("consolidated statements", () => {
     await entry(t, beta, { date: "2026-03-25", memo: "Pay Alpha", counterpartyBusinessId: alpha, lines: [dr(b["2000"]!, 100_000), cr(b.cash!, 100_000)] });
 
     // Gamma (GBP): a sale of 100.00 on 2 March; no GBP rate yet
-    const g = await accountsOf(t, gamma);
+    const g = await accountsOf(api, t, gamma);
     await entry(t, gamma, { date: "2026-03-02", memo: "Sale", lines: [dr(g.cash!, 10_000), cr(g.revenue!, 10_000)] });
 
     // EUR→USD: 1.10 from 15 Dec 2025, 1.20 from 10 Mar, then USD→EUR 0.8 (EUR→USD 1.25) from 20 Mar
@@ -320,7 +289,7 @@ describe("consolidated statements", () => {
   it("fans out over the caller's memberships only: a removed member loses the business at once", async () => {
     const other = await registerUser(api, "Partner");
     const shared = await createBusiness(api, other.token, "Shared", "USD");
-    const s = await accountsOf(other.token, shared);
+    const s = await accountsOf(api, other.token, shared);
     await entry(other.token, shared, { date: "2026-03-03", memo: "Sale", lines: [dr(s.cash!, 70_000), cr(s.revenue!, 70_000)] });
     await ok(api.post(`/businesses/${shared}/members`, { email: founder.email, role: "viewer" }, { token: other.token }));
 
@@ -423,7 +392,7 @@ describe("warm-up after sign-in", () => {
     const founder = await registerUser(api, "Warm founder");
     const one = await createBusiness(api, founder.token, "Warm one", "USD");
     await createBusiness(api, founder.token, "Warm two", "EUR");
-    const a = await accountsOf(founder.token, one);
+    const a = await accountsOf(api, founder.token, one);
     await entry(founder.token, one, { date: new Date().toISOString().slice(0, 10), memo: "Capital", lines: [dr(a.cash!, 5_000), cr(a.equity!, 5_000)] });
 
     const warmed = async () => metricValue(await metricsText(), "coreflow_portfolio_warmups_total", 'outcome="computed"');

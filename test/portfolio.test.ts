@@ -3,21 +3,11 @@
  * fan-out over the caller's businesses with figures built from real invoices, payments, journal
  * entries, deals and leads — each business in its own currency, translated, and totalled.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
-import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
+import { describe, expect, it } from "vitest";
+import { createBusiness, registerUser } from "./support/api.js";
+import { accountsOf, issueInvoice, ok, serverForTests } from "./support/portfolio.js";
 
-let server: RunningServer;
-let api: Client;
-
-beforeAll(async () => {
-  server = await startServer({ env: { RATE_LIMIT_PER_SECOND: "0" } });
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server.stop();
-  removeDataDir(server.dataDir);
-});
+const api = serverForTests();
 
 // Dates relative to the server's "today" (UTC), with the month and year edges accounted for.
 const DAY = 86_400_000;
@@ -28,26 +18,6 @@ const monthStart = `${today.slice(0, 7)}-01`;
 const yearStart = `${today.slice(0, 4)}-01-01`;
 const yesterdayInMonth = yesterday >= monthStart;
 const yesterdayInYear = yesterday >= yearStart;
-
-async function ok(res: Promise<any>, status = 201) {
-  const r = await res;
-  expect(r.status, r.text).toBe(status);
-  return r.body;
-}
-
-async function accountsOf(token: string, businessId: string): Promise<Record<string, string>> {
-  const list = await ok(api.get(`/businesses/${businessId}/accounts?limit=200`, { token }), 200);
-  const out: Record<string, string> = {};
-  for (const a of list.data) out[a.systemKey ?? a.code] = a.id;
-  return out;
-}
-
-/** An issued invoice of one line; returns its id. */
-async function issueInvoice(token: string, businessId: string, customerId: string, currency: string, issueDate: string, dueDate: string, line: object) {
-  const inv = await ok(api.post(`/businesses/${businessId}/invoices`, { customerId, currency, issueDate, dueDate, lines: [line] }, { token }));
-  await ok(api.post(`/businesses/${businessId}/invoices/${inv.id}/issue`, undefined, { token }), 200);
-  return inv.id as string;
-}
 
 const portfolio = (token: string, query: string) => api.get(`/portfolio?${query}`, { token });
 
@@ -126,10 +96,10 @@ describe("the portfolio", () => {
 
     // Alpha (USD): 1,000.00 + 10 % tax today (30 days), 200.00 yesterday due yesterday (overdue),
     // 300.00 paid today, rent 150.00 paid in cash, an open deal of 5,000.00, a won one, two leads
-    const a = await accountsOf(t, alpha);
+    const a = await accountsOf(api, t, alpha);
     const alphaCustomer = (await ok(api.post(`/businesses/${alpha}/companies`, { name: "Customer A" }, { token: t }))).id;
-    const inv1 = await issueInvoice(t, alpha, alphaCustomer, "USD", today, addDays(today, 30), { description: "Consulting", quantity: "2", unitPrice: 50000, taxRate: "10" });
-    await issueInvoice(t, alpha, alphaCustomer, "USD", yesterday, yesterday, { description: "Setup", quantity: "1", unitPrice: 20000, taxRate: "0" });
+    const inv1 = await issueInvoice(api, t, alpha, alphaCustomer, "USD", today, addDays(today, 30), { description: "Consulting", quantity: "2", unitPrice: 50000, taxRate: "10" });
+    await issueInvoice(api, t, alpha, alphaCustomer, "USD", yesterday, yesterday, { description: "Setup", quantity: "1", unitPrice: 20000, taxRate: "0" });
     await ok(api.post(`/businesses/${alpha}/payments`, { invoiceId: inv1, amount: 30000, date: today }, { token: t }));
     await ok(
       api.post(
@@ -145,9 +115,9 @@ describe("the portfolio", () => {
 
     // Beta (EUR): 3 × 33.33 + 20 % tax (99.99 + 20.00 = 119.99) today, paid in full; salaries 50.00;
     // an open deal of 100.00 EUR and one of 200.00 USD (no USD rate in Beta's own table yet); one lead
-    const b = await accountsOf(t, beta);
+    const b = await accountsOf(api, t, beta);
     const betaCustomer = (await ok(api.post(`/businesses/${beta}/companies`, { name: "Customer B" }, { token: t }))).id;
-    const inv3 = await issueInvoice(t, beta, betaCustomer, "EUR", today, addDays(today, 14), { description: "Widgets", quantity: "3", unitPrice: 3333, taxRate: "20" });
+    const inv3 = await issueInvoice(api, t, beta, betaCustomer, "EUR", today, addDays(today, 14), { description: "Widgets", quantity: "3", unitPrice: 3333, taxRate: "20" });
     await ok(api.post(`/businesses/${beta}/payments`, { invoiceId: inv3, amount: 11999, date: today }, { token: t }));
     await ok(
       api.post(
@@ -357,7 +327,7 @@ describe("the portfolio cache", () => {
     const owner = await registerUser(api, "Cached founder");
     const t = owner.token;
     const id = await createBusiness(api, t, "Cached", "USD");
-    const a = await accountsOf(t, id);
+    const a = await accountsOf(api, t, id);
     const entry = (amount: number) =>
       ok(api.post(`/businesses/${id}/journal-entries`, { date: today, memo: "Capital", lines: [{ accountId: a.cash, debit: amount, credit: 0 }, { accountId: a.equity, debit: 0, credit: amount }] }, { token: t }));
     const cacheCounters = async () => {

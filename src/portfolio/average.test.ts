@@ -2,8 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { convert } from "../finance/money.js";
 import { averageRate, formatRatio, ratio, rateSchedule, ratioOf, translateAt } from "./average.js";
-import { chooseRate, convertInverse, parseRate, type RateUsed, type StoredRate } from "./conversion.js";
+import { chooseRate, convertInverse, parseRate, type StoredRate } from "./conversion.js";
 import { type BsBase, consolidateBalanceSheet, consolidatePnl, type PnlBase, translateBalanceSheet, translatePnl } from "./statements.js";
+import { used } from "./test-support.js";
 
 const DAY = 86_400_000;
 const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
@@ -17,16 +18,6 @@ const rateTextArb = fc
     return scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
   })
   .filter((t) => parseRate(t) !== undefined);
-
-const used = (from: string, to: string, rate: string, inverse = false): RateUsed => ({
-  from,
-  to,
-  base: inverse ? to : from,
-  quote: inverse ? from : to,
-  rate,
-  date: "2026-01-01",
-  inverse,
-});
 
 describe("ratioOf and translateAt", () => {
   it("stand for the stored rate: direct as is, inverse divided through, identity 1", () => {

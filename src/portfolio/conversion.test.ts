@@ -1,21 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { convert } from "../finance/money.js";
-import { chooseRate, convertInverse, parseRate, type RateUsed, translate } from "./conversion.js";
+import { chooseRate, convertInverse, parseRate, translate } from "./conversion.js";
+import { used } from "./test-support.js";
 
 const amountArb = fc.integer({ min: -1_000_000_000_000, max: 1_000_000_000_000 });
 const CURRENCIES = ["USD", "EUR", "JPY", "KWD", "GBP"] as const;
 const currencyArb = fc.constantFrom(...CURRENCIES);
 const rateArb = fc.record({ units: fc.bigInt({ min: 1n, max: 10n ** 12n }), scale: fc.integer({ min: 0, max: 10 }) });
-const used = (from: string, to: string, rate: string, inverse = false): RateUsed => ({
-  from,
-  to,
-  base: inverse ? to : from,
-  quote: inverse ? from : to,
-  rate,
-  date: "2026-01-01",
-  inverse,
-});
 
 describe("parseRate", () => {
   it("takes positive decimal strings only", () => {

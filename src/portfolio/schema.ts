@@ -81,13 +81,21 @@ export const rateUsed = z
 
 const currencyAmount = z.object({ currency: z.string(), amount: z.number().int() });
 
-export const portfolioBusiness = z
-  .object({
-    businessId: z.string(),
-    name: z.string(),
-    role: z.enum(ROLES),
-    baseCurrency: z.string(),
-    status: z.enum(["included", "missing_rate"]).openapi({ description: "`missing_rate`: no rate to the requested currency; left out of the totals." }),
+/** What every portfolio answer says of a business before its figures. */
+const businessHeading = z.object({
+  businessId: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  baseCurrency: z.string(),
+  status: z.enum(["included", "missing_rate"]),
+});
+
+/** A pair with no rate, and the businesses left out for it. */
+const missingRate = z.object({ from: z.string(), to: z.string(), businessIds: z.array(z.string()) });
+
+export const portfolioBusiness = businessHeading
+  .extend({
+    status: businessHeading.shape.status.openapi({ description: "`missing_rate`: no rate to the requested currency; left out of the totals." }),
     newLeadsThisMonth: z.number().int(),
     figures: figures.openapi({ description: "In the business's base currency." }),
     converted: figures.nullable().openapi({ description: "In the requested currency; null when the rate is missing." }),
@@ -111,7 +119,7 @@ export const portfolio = z
     }),
     rates: z.array(rateUsed).openapi({ description: "Every rate used, once each." }),
     missingRates: z
-      .array(z.object({ from: z.string(), to: z.string(), businessIds: z.array(z.string()) }))
+      .array(missingRate)
       .openapi({ description: "Pairs with no rate on or before asOf; their businesses are left out of the totals." }),
   })
   .openapi("Portfolio");
@@ -161,7 +169,7 @@ export const averageRate = z
   .openapi("PortfolioAverageRate");
 
 const missingRates = z
-  .array(z.object({ from: z.string(), to: z.string(), businessIds: z.array(z.string()) }))
+  .array(missingRate)
   .openapi({ description: "Pairs without a rate in force on some day the statement needs; those businesses are left out of the consolidation." });
 
 const pnlStatement = z
@@ -180,12 +188,7 @@ export const consolidatedPnl = z
     from: z.string(),
     to: z.string(),
     businesses: z.array(
-      z.object({
-        businessId: z.string(),
-        name: z.string(),
-        role: z.enum(ROLES),
-        baseCurrency: z.string(),
-        status: z.enum(["included", "missing_rate"]),
+      businessHeading.extend({
         statement: pnlStatement.openapi({ description: "In the business's base currency." }),
         translated: pnlStatement.nullable().openapi({ description: "At the period's average rate; null when a rate is missing." }),
         averageRate: averageRate.nullable(),
@@ -234,12 +237,7 @@ export const consolidatedBalanceSheet = z
     asOf: z.string(),
     yearToDate: z.object({ from: z.string(), to: z.string() }),
     businesses: z.array(
-      z.object({
-        businessId: z.string(),
-        name: z.string(),
-        role: z.enum(ROLES),
-        baseCurrency: z.string(),
-        status: z.enum(["included", "missing_rate"]),
+      businessHeading.extend({
         statement: bsStatement.openapi({ description: "In the business's base currency." }),
         translated: bsStatement.nullable().openapi({ description: "At the closing rate (this year's earnings at the year-to-date average); null when a rate is missing." }),
         closingRate: rateUsed.nullable(),

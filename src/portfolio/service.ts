@@ -209,6 +209,29 @@ export function readBusiness<T>(
   }
 }
 
+/** What every portfolio answer says of a business before its figures: who it is and whether a rate let it count. */
+export function businessHeading(row: businesses.MemberBusinessRow, included: boolean) {
+  return {
+    businessId: row.id,
+    name: row.name,
+    role: row.role,
+    baseCurrency: row.base_currency,
+    status: included ? ("included" as const) : ("missing_rate" as const),
+  };
+}
+
+/** Businesses left out for want of a rate, by their base currency. */
+export type MissingRates = Map<string, string[]>;
+
+export function addMissingRate(missing: MissingRates, row: businesses.MemberBusinessRow): void {
+  missing.set(row.base_currency, [...(missing.get(row.base_currency) ?? []), row.id]);
+}
+
+/** The answer's `missingRates`: one entry per base currency with no rate to `to`, in currency order. */
+export function missingRatesList(missing: MissingRates, to: string) {
+  return [...missing].sort(([a], [b]) => a.localeCompare(b)).map(([from, businessIds]) => ({ from, to, businessIds }));
+}
+
 export function portfolio(
   deps: AppDeps,
   core: Db,
@@ -232,7 +255,7 @@ export function portfolio(
 
   const totals = { currency: q.currency, businesses: 0, newLeadsThisMonth: 0 } as Figures & { businesses: number; newLeadsThisMonth: number };
   for (const key of MONEY_KEYS) totals[key] = 0;
-  const missing = new Map<string, string[]>();
+  const missing: MissingRates = new Map();
 
   const list = rows.map((row) => {
     const computed = readBusiness(deps, meter, caller, row, (scope) => figuresCache.figures(row.id, period.asOf, scope.db, () => businessFigures(scope, period)));
@@ -243,14 +266,10 @@ export function portfolio(
       totals.newLeadsThisMonth += computed.newLeadsThisMonth;
       for (const key of MONEY_KEYS) totals[key] += converted[key];
     } else {
-      missing.set(row.base_currency, [...(missing.get(row.base_currency) ?? []), row.id]);
+      addMissingRate(missing, row);
     }
     return {
-      businessId: row.id,
-      name: row.name,
-      role: row.role,
-      baseCurrency: row.base_currency,
-      status: converted ? ("included" as const) : ("missing_rate" as const),
+      ...businessHeading(row, converted !== null),
       newLeadsThisMonth: computed.newLeadsThisMonth,
       figures: computed.figures,
       converted,
@@ -268,6 +287,6 @@ export function portfolio(
     businesses: list,
     totals,
     rates,
-    missingRates: [...missing].sort(([a], [b]) => a.localeCompare(b)).map(([from, businessIds]) => ({ from, to: q.currency, businessIds })),
+    missingRates: missingRatesList(missing, q.currency),
   };
 }

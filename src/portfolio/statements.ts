@@ -1,10 +1,11 @@
+import type { MemberBusinessRow } from "../businesses/store.js";
 import * as reports from "../finance/reports.js";
 import type { AppDeps, BusinessScope } from "../http/context.js";
 import type { DbMeter, Db } from "../platform/sql.js";
 import { averageRate, formatRatio, type Ratio, type RateSegment, rateSchedule, ratioOf, translateAt } from "./average.js";
 import type { RateUsed, StoredRate } from "./conversion.js";
 import type { BusinessFiguresCache } from "./figures-cache.js";
-import { chosenBusinesses, readBusiness } from "./service.js";
+import { addMissingRate, businessHeading, chosenBusinesses, type MissingRates, missingRatesList, readBusiness } from "./service.js";
 import * as store from "./store.js";
 
 /**
@@ -179,19 +180,36 @@ export interface Included<S> {
   translated: S;
 }
 
+/**
+ * Each ordered pair of businesses in the set with what the first shows against the second (`own`, e.g. sold)
+ * and what the second shows against the first (`counterparty`, e.g. bought); pairs where both are 0 are left out.
+ */
+function intercompanyPairs<I extends { counterpartyBusinessId: string }>(
+  included: readonly Included<{ intercompany: I[] }>[],
+  own: (ic: I) => number,
+  counterparty: (ic: I) => number,
+) {
+  const pairs: [businessId: string, counterpartyBusinessId: string, own: number, counterparty: number][] = [];
+  for (const first of included) {
+    for (const second of included) {
+      if (first.businessId === second.businessId) continue;
+      const ours = first.translated.intercompany.find((ic) => ic.counterpartyBusinessId === second.businessId);
+      const theirs = second.translated.intercompany.find((ic) => ic.counterpartyBusinessId === first.businessId);
+      const shown = ours ? own(ours) : 0;
+      const shownBack = theirs ? counterparty(theirs) : 0;
+      if (shown === 0 && shownBack === 0) continue;
+      pairs.push([first.businessId, second.businessId, shown, shownBack]);
+    }
+  }
+  return pairs;
+}
+
 export function consolidatePnl(currency: string, included: readonly Included<PnlBase>[]) {
   const revenue = combineLines(included.map((b) => b.translated.revenue));
   const expenses = combineLines(included.map((b) => b.translated.expenses));
-  const eliminations: { sellerBusinessId: string; buyerBusinessId: string; revenue: number; expenses: number; difference: number }[] = [];
-  for (const seller of included) {
-    for (const buyer of included) {
-      if (seller.businessId === buyer.businessId) continue;
-      const sold = seller.translated.intercompany.find((ic) => ic.counterpartyBusinessId === buyer.businessId)?.revenue ?? 0;
-      const bought = buyer.translated.intercompany.find((ic) => ic.counterpartyBusinessId === seller.businessId)?.expenses ?? 0;
-      if (sold === 0 && bought === 0) continue;
-      eliminations.push({ sellerBusinessId: seller.businessId, buyerBusinessId: buyer.businessId, revenue: sold, expenses: bought, difference: sold - bought });
-    }
-  }
+  const eliminations = intercompanyPairs(included, (ic) => ic.revenue, (ic) => ic.expenses).map(
+    ([seller, buyer, sold, bought]) => ({ sellerBusinessId: seller, buyerBusinessId: buyer, revenue: sold, expenses: bought, difference: sold - bought }),
+  );
   const eliminatedRevenue = eliminations.reduce((s, e) => s + e.revenue, 0);
   const eliminatedExpenses = eliminations.reduce((s, e) => s + e.expenses, 0);
   const totalRevenue = sum(revenue) - eliminatedRevenue;
@@ -224,16 +242,9 @@ export function consolidateBalanceSheet(currency: string, included: readonly Inc
     yearToDate: included.reduce((s, b) => s + b.translated.earnings.yearToDate, 0),
   };
   const translationReserve = included.reduce((s, b) => s + b.translated.translationReserve, 0);
-  const eliminations: { creditorBusinessId: string; debtorBusinessId: string; receivables: number; payables: number; difference: number }[] = [];
-  for (const creditor of included) {
-    for (const debtor of included) {
-      if (creditor.businessId === debtor.businessId) continue;
-      const owed = creditor.translated.intercompany.find((ic) => ic.counterpartyBusinessId === debtor.businessId)?.receivables ?? 0;
-      const owes = debtor.translated.intercompany.find((ic) => ic.counterpartyBusinessId === creditor.businessId)?.payables ?? 0;
-      if (owed === 0 && owes === 0) continue;
-      eliminations.push({ creditorBusinessId: creditor.businessId, debtorBusinessId: debtor.businessId, receivables: owed, payables: owes, difference: owed - owes });
-    }
-  }
+  const eliminations = intercompanyPairs(included, (ic) => ic.receivables, (ic) => ic.payables).map(
+    ([creditor, debtor, owed, owes]) => ({ creditorBusinessId: creditor, debtorBusinessId: debtor, receivables: owed, payables: owes, difference: owed - owes }),
+  );
   const eliminatedReceivables = eliminations.reduce((s, e) => s + e.receivables, 0);
   const eliminatedPayables = eliminations.reduce((s, e) => s + e.payables, 0);
   // a receivable that does not match its payable leaves the gap in equity, shown on its own line
@@ -323,8 +334,29 @@ interface Caller {
   requestId: string;
 }
 
-function missingList(missing: Map<string, string[]>, to: string) {
-  return [...missing].sort(([a], [b]) => a.localeCompare(b)).map(([from, businessIds]) => ({ from, to, businessIds }));
+/**
+ * Each chosen business's statement in its base currency, and translated where its currency has a rate:
+ * the translated ones are `included` in the consolidation, the others listed in `missingRates`.
+ */
+function translateEach<S, R>(
+  deps: AppDeps,
+  core: Db,
+  meter: DbMeter,
+  caller: Caller,
+  q: { currency: string; businessIds?: string[] },
+  how: { read: (scope: BusinessScope, row: MemberBusinessRow) => S; rateFor: (currency: string) => R | undefined; translate: (statement: S, rate: R) => S },
+) {
+  const missing: MissingRates = new Map();
+  const included: Included<S>[] = [];
+  const businesses = chosenBusinesses(core, caller.userId, q.businessIds).map((row) => {
+    const statement = readBusiness(deps, meter, caller, row, (scope) => how.read(scope, row));
+    const rate = how.rateFor(row.base_currency);
+    const translated = rate ? how.translate(statement, rate) : null;
+    if (translated) included.push({ businessId: row.id, translated });
+    else addMissingRate(missing, row);
+    return { heading: businessHeading(row, translated !== null), statement, translated, rate };
+  });
+  return { businesses, included, missingRates: missingRatesList(missing, q.currency) };
 }
 
 export function consolidatedProfitAndLoss(
@@ -335,7 +367,6 @@ export function consolidatedProfitAndLoss(
   q: { currency: string; from: string; to: string; businessIds?: string[] },
   cache: BusinessFiguresCache,
 ) {
-  const rows = chosenBusinesses(core, caller.userId, q.businessIds);
   const rates = new Map<string, ReturnType<typeof averageView> | undefined>();
   const rateFor = (currency: string) => {
     if (!rates.has(currency)) {
@@ -344,35 +375,19 @@ export function consolidatedProfitAndLoss(
     }
     return rates.get(currency);
   };
-  const missing = new Map<string, string[]>();
-  const included: Included<PnlBase>[] = [];
-  const list = rows.map((row) => {
-    const statement = readBusiness(deps, meter, caller, row, (scope) =>
-      cache.lookup(row.id, `pl:${q.from}:${q.to}`, scope.db, () => profitAndLossBase(scope, q.from, q.to)),
-    );
-    const rate = rateFor(row.base_currency);
-    const translated = rate ? translatePnl(statement, q.currency, rate.ratio) : null;
-    if (translated) included.push({ businessId: row.id, translated });
-    else missing.set(row.base_currency, [...(missing.get(row.base_currency) ?? []), row.id]);
-    return {
-      businessId: row.id,
-      name: row.name,
-      role: row.role,
-      baseCurrency: row.base_currency,
-      status: translated ? ("included" as const) : ("missing_rate" as const),
-      statement,
-      translated,
-      averageRate: rate?.view ?? null,
-    };
+  const { businesses, included, missingRates } = translateEach(deps, core, meter, caller, q, {
+    read: (scope, row) => cache.lookup(row.id, `pl:${q.from}:${q.to}`, scope.db, () => profitAndLossBase(scope, q.from, q.to)),
+    rateFor,
+    translate: (statement, rate) => translatePnl(statement, q.currency, rate.ratio),
   });
   return {
     currency: q.currency,
     from: q.from,
     to: q.to,
-    businesses: list,
+    businesses: businesses.map(({ heading, statement, translated, rate }) => ({ ...heading, statement, translated, averageRate: rate?.view ?? null })),
     consolidated: consolidatePnl(q.currency, included),
     rates: [...rates.values()].filter((r) => r !== undefined).map((r) => r.view).sort((a, b) => a.from.localeCompare(b.from)),
-    missingRates: missingList(missing, q.currency),
+    missingRates,
   };
 }
 
@@ -384,7 +399,6 @@ export function consolidatedBalanceSheet(
   q: { currency: string; asOf: string; businessIds?: string[] },
   cache: BusinessFiguresCache,
 ) {
-  const rows = chosenBusinesses(core, caller.userId, q.businessIds);
   const yearFrom = yearStartOf(q.asOf);
   const rates = new Map<string, { closing: RateUsed; closingRatio: Ratio; average: ReturnType<typeof averageView> } | undefined>();
   const rateFor = (currency: string) => {
@@ -396,34 +410,25 @@ export function consolidatedBalanceSheet(
     }
     return rates.get(currency);
   };
-  const missing = new Map<string, string[]>();
-  const included: Included<BsBase>[] = [];
-  const list = rows.map((row) => {
-    const statement = readBusiness(deps, meter, caller, row, (scope) => cache.lookup(row.id, `bs:${q.asOf}`, scope.db, () => balanceSheetBase(scope, q.asOf)));
-    const rate = rateFor(row.base_currency);
-    const translated = rate ? translateBalanceSheet(statement, q.currency, rate.closingRatio, rate.average.ratio) : null;
-    if (translated) included.push({ businessId: row.id, translated });
-    else missing.set(row.base_currency, [...(missing.get(row.base_currency) ?? []), row.id]);
-    return {
-      businessId: row.id,
-      name: row.name,
-      role: row.role,
-      baseCurrency: row.base_currency,
-      status: translated ? ("included" as const) : ("missing_rate" as const),
-      statement,
-      translated,
-      closingRate: rate?.closing ?? null,
-      yearToDateAverageRate: rate?.average.view ?? null,
-    };
+  const { businesses, included, missingRates } = translateEach(deps, core, meter, caller, q, {
+    read: (scope, row) => cache.lookup(row.id, `bs:${q.asOf}`, scope.db, () => balanceSheetBase(scope, q.asOf)),
+    rateFor,
+    translate: (statement, rate) => translateBalanceSheet(statement, q.currency, rate.closingRatio, rate.average.ratio),
   });
   const used = [...rates.values()].filter((r) => r !== undefined).sort((a, b) => a.closing.from.localeCompare(b.closing.from));
   return {
     currency: q.currency,
     asOf: q.asOf,
     yearToDate: { from: yearFrom, to: q.asOf },
-    businesses: list,
+    businesses: businesses.map(({ heading, statement, translated, rate }) => ({
+      ...heading,
+      statement,
+      translated,
+      closingRate: rate?.closing ?? null,
+      yearToDateAverageRate: rate?.average.view ?? null,
+    })),
     consolidated: consolidateBalanceSheet(q.currency, included),
     rates: used.map((r) => ({ closing: r.closing, yearToDateAverage: r.average.view })),
-    missingRates: missingList(missing, q.currency),
+    missingRates,
   };
 }
