@@ -45,6 +45,7 @@ try {
   const page2 = (await get(`${B}/contacts?sort=name&limit=50`, token)).body.nextCursor;
   const ids = (await get(`${B}/companies?limit=200`, token)).body.data.map((c) => c.id).join(",");
   const pipeline = (await get(`${B}/pipelines`, token)).body.data[0];
+  const hopperPage2 = (await get(`${B}/contacts?q=hopper&sort=name&limit=20`, token)).body.nextCursor;
   const queries = [
     ["companies, newest first", `${B}/companies?sort=-createdAt`],
     ["companies by name, page 1", `${B}/companies?sort=name`],
@@ -57,7 +58,13 @@ try {
     ["contacts of one company", `${B}/contacts?companyId=${someContact.companyId}`],
     ["contacts search q=hopper (20k matches)", `${B}/contacts?q=hopper&limit=20`],
     ["contacts search q=hopper, by name", `${B}/contacts?q=hopper&sort=name&limit=20`],
+    ["contacts search q=hopper, by name, page 2", `${B}/contacts?q=hopper&sort=name&limit=20&cursor=${encodeURIComponent(hopperPage2)}`],
+    ["contacts search q=hopper, by name desc", `${B}/contacts?q=hopper&sort=-name&limit=20`],
+    ["contacts search q=grace (first names), by name", `${B}/contacts?q=grace&sort=name&limit=20`],
     ["contacts search q=grace.hopper1 (email)", `${B}/contacts?q=grace.hopper1&limit=20`],
+    ["contacts search q=example (every contact)", `${B}/contacts?q=example&limit=20`],
+    ["leads search q=renewal (50k matches), by score", `${B}/leads?q=renewal&sort=-score&limit=20`],
+    ["leads search q=renewal 4242 (few matches), by score", `${B}/leads?q=renewal%204242&sort=-score&limit=20`],
     ["leads status=qualified, updated desc", `${B}/leads?status=qualified&sort=-updatedAt`],
     ["leads by score desc", `${B}/leads?sort=-score`],
     ["leads ownerId + status", `${B}/leads?ownerId=${someLead.ownerId}&status=new`],

@@ -2,8 +2,9 @@
 //   node scripts/build.mjs && node scripts/seed-crm.mjs --data-dir /tmp/crm-bench [--scale 1]
 // Scale 1 = 100k companies, 300k contacts, 200k leads, 20k deals, 1M activities. The business is created
 // through the API (so its database is created and migrated by the server), then the rows are written
-// straight into its database file in large transactions (the FTS triggers index them as they go; no
-// audit entries or events: this is load, not history). Prints the credentials for scripts/bench-crm.mjs.
+// straight into its database file in large transactions (the triggers keep the FTS tables, the contacts'
+// name buckets and the deal totals as they go, as for any write; no audit entries or events: this is load,
+// not history). Prints the credentials for scripts/bench-crm.mjs.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

@@ -43,6 +43,8 @@ interface Case {
   narrowed: boolean;
   /** Search and tag results under another sort than creation order are sorted after the lookup: a temp b-tree is allowed there. */
   maySort: boolean;
+  /** A search read from a bucketed index: the page's reading of it must be bounded by rowid on this side (FTS5 index string `<` or `>`). */
+  bucketed?: "<" | ">" | undefined;
 }
 
 function listCases(spec: ListSpec): Case[] {
@@ -62,6 +64,10 @@ function listCases(spec: ListSpec): Case[] {
     variants.push({ label: "search", p: { match: '"acme"*' }, narrowed: true, search: true });
     variants.push({ label: "search + filter", p: { match: '"acme"*', filters: { [Object.keys(spec.filters)[0]!]: "x" } }, narrowed: true, search: true });
     if (spec.tags) variants.push({ label: "search + tag", p: { match: '"acme"*', tag: "vip" }, narrowed: true, search: true });
+    // a search matching many records under a sort walks the sort's index in order (never sorts), testing each row against the matches
+    variants.push({ label: "search walking the sort index", p: { match: '"acme"*', walkSortIndex: true }, narrowed: false });
+    variants.push({ label: "search + filter walking the sort index", p: { match: '"acme"*', walkSortIndex: true, filters: { [Object.keys(spec.filters)[0]!]: "x" } }, narrowed: true });
+    if (spec.tags) variants.push({ label: "search + tag walking the sort index", p: { match: '"acme"*', walkSortIndex: true, tag: "vip" }, narrowed: false });
   }
   if (spec.due) variants.push({ label: "due range", p: { dueFrom: "2025-01-01T00:00:00.000Z", dueTo: "2026-01-01T00:00:00.000Z" }, narrowed: false });
   for (const [sortName, sort] of Object.entries(spec.sorts)) {
@@ -69,14 +75,17 @@ function listCases(spec: ListSpec): Case[] {
       for (const later of [false, true]) {
         for (const v of variants) {
           const params: ListParams = { sort: sortName, desc, filters: {}, limit: 51, ...v.p };
-          if (later) params.after = sort.column === null ? [v.search ? 1000 : "zzz"] : [sort.type === "number" ? 1 : "m", "zzz"];
+          const searching = v.p.match !== undefined;
+          if (later) params.after = sort.column === null ? [searching && spec.fts ? 1000 : "zzz"] : [sort.type === "number" ? 1 : "m", "zzz"];
           const { sql, params: values } = buildListQuery(spec, params);
           out.push({
             label: `${spec.table}: ${v.label}, sort ${desc ? "-" : ""}${sortName}${later ? ", later page" : ""}`,
             sql,
             params: values,
             narrowed: v.narrowed,
-            maySort: (Boolean(v.search) || Boolean(v.tag)) && sort.column !== null,
+            // a search under a sort with a bucketed index sorts the matches of the buckets the page needs
+            maySort: (Boolean(v.search) || Boolean(v.tag) || (searching && spec.sortedFts?.sort === sortName)) && sort.column !== null,
+            bucketed: searching && spec.sortedFts?.sort === sortName ? (desc ? ">" : "<") : undefined,
           });
         }
       }
@@ -114,6 +123,7 @@ function relationCases(): Case[] {
     store.childrenOf(handle, "deals", column, ids, 200);
   }
   for (const column of ["company_id", "contact_id", "lead_id", "deal_id"]) store.childrenOf(handle, "activities", column, ids, 200);
+  for (const fts of ["companies_fts", "contacts_fts", "leads_fts", "deals_fts"]) store.matchCountUpTo(handle, fts, '"acme"*', 600);
   store.stagesOf(handle, ids);
   store.stageTotals(handle, "p");
   store.statusTotals(handle, "p");
@@ -122,7 +132,7 @@ function relationCases(): Case[] {
   return captured.map((sql) => ({ label: sql.slice(0, 140), sql, params: sql.includes("json_each") ? [JSON.stringify(ids), 200].slice(0, (sql.match(/\?/g) ?? []).length) : Array((sql.match(/\?/g) ?? []).length).fill("x"), narrowed: true, maySort: true }));
 }
 
-const CRM_TABLES = /^(?:SCAN|SEARCH) (t|companies|contacts|leads|deals|activities|pipelines|pipeline_stages|company_tags|contact_tags|g)\b/;
+const CRM_TABLES = /^(?:SCAN|SEARCH) (t|companies|contacts|leads|deals|activities|pipelines|pipeline_stages|company_tags|contact_tags|deal_totals|g)\b/;
 
 function faults(c: Case): string[] {
   const lines = plan(c.sql, c.params);
@@ -134,6 +144,7 @@ function faults(c: Case): string[] {
     else if (line.startsWith("SCAN") && c.narrowed) out.push(`walks a whole index although the query is narrowed: ${line}`);
   }
   if (!c.maySort && lines.some((l) => l.includes("USE TEMP B-TREE FOR ORDER BY"))) out.push("sorts the result set instead of reading it in index order");
+  if (c.bucketed && !new RegExp(`^SCAN f VIRTUAL TABLE INDEX \\d+:M\\d+.*\\${c.bucketed}`).test(lines[0] ?? "")) out.push(`reads the bucketed index without the page's rowid bound (${c.bucketed})`);
   return out.length > 0 ? [`${c.label}\n    ${c.sql}\n    plan: ${lines.join(" | ")}\n    ${out.join("; ")}`] : [];
 }
 

@@ -205,11 +205,15 @@ describe("deleting a referenced record detaches what points to it", () => {
 describe("relations without N+1", () => {
   async function leadWith(related: number) {
     const company = await post("/companies", { name: `Related ${related}` });
+    // the lead's own contact is older than the others by at least a millisecond (ids begin with the time), so it is
+    // never among the company's newest ones: records created in one bulk request share a millisecond and sort randomly
+    const own = await post("/contacts", { firstName: "Own", lastName: "Related", companyId: company.body.id });
+    await new Promise((r) => setTimeout(r, 3));
     const contacts = await post("/contacts/bulk", {
-      items: Array.from({ length: related }, (_, i) => ({ firstName: `P${i}`, lastName: "Related", companyId: company.body.id })),
+      items: Array.from({ length: related - 1 }, (_, i) => ({ firstName: `P${i}`, lastName: "Related", companyId: company.body.id })),
     });
     expect(contacts.status).toBe(201);
-    const lead = await post("/leads", { title: `Lead ${related}`, companyId: company.body.id, contactId: contacts.body.data[0].id });
+    const lead = await post("/leads", { title: `Lead ${related}`, companyId: company.body.id, contactId: own.body.id });
     const activities = await post("/activities/bulk", { items: Array.from({ length: related }, (_, i) => ({ type: "call", subject: `Call ${i}`, leadId: lead.body.id })) });
     expect(activities.status).toBe(201);
     return { company, lead };
@@ -224,15 +228,32 @@ describe("relations without N+1", () => {
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     expect(a.body.contacts).toHaveLength(2);
-    expect(b.body.contacts).toHaveLength(200);
-    expect(b.body.activities).toHaveLength(200);
+    expect(a.body.more).toBeUndefined();
+    // the newest 100 per relation are embedded (the lead's own contact first); `more` continues each cut relation
+    expect(b.body.contacts).toHaveLength(101);
+    expect(b.body.activities).toHaveLength(100);
     expect(b.body.company.id).toBe(large.company.body.id);
     expect(b.body.contacts[0].id).toBe(large.lead.body.contactId);
     expect(statements(b.headers)).toBe(statements(a.headers));
+    expect(Object.keys(b.body.more).sort()).toEqual(["activities", "contacts"]);
+    const rest = await api.get(b.body.more.activities.replace(/^\/api\/v1/, ""), { token: owner.token });
+    expect(rest.status).toBe(200);
+    const embedded = b.body.activities.map((x: { id: string }) => x.id);
+    const following = rest.body.data.map((x: { id: string }) => x.id);
+    expect(following).toHaveLength(100);
+    expect(rest.body.nextCursor).toBeNull();
+    // together: all 200, newest first, none twice
+    const together = [...embedded, ...following];
+    expect(new Set(together).size).toBe(200);
+    expect(together).toEqual([...together].sort().reverse());
+    const people = await api.get(b.body.more.contacts.replace(/^\/api\/v1/, ""), { token: owner.token });
+    expect(people.body.data).toHaveLength(100);
+    expect(new Set([...b.body.contacts, ...people.body.data].map((x: { id: string }) => x.id)).size).toBe(200);
 
     const c1 = await api.get(`${B}/companies/${small.company.body.id}?include=contacts,leads,deals,activities`, { token: owner.token });
     const c2 = await api.get(`${B}/companies/${large.company.body.id}?include=contacts,leads,deals,activities`, { token: owner.token });
-    expect(c2.body.contacts).toHaveLength(200);
+    expect(c2.body.contacts).toHaveLength(100);
+    expect(Object.keys(c2.body.more).sort()).toEqual(["contacts"]);
     expect(statements(c2.headers)).toBe(statements(c1.headers));
 
     // a list page with includes: one statement per relation, not per record

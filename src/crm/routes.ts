@@ -133,8 +133,9 @@ function registerEntity(app: OpenAPIHono<AppEnv>, r: EntityRoutes): void {
       const include = r.includes ? service.parseInclude(r.entity, (c.req.valid as (t: "query") => { include?: string })("query").include) : [];
       if (include.length === 0) return resourceResponse(c, service.current(crm, r.entity, idOf(c)));
       // the embedded relations are not part of the record's version: the ETag is the record's own, weak
-      const full = service.getWithIncludes(crm, r.entity, idOf(c), include);
+      // (the record is read once: the ETag from it, the relations embedded into a copy)
       const bare = service.current(crm, r.entity, idOf(c));
+      const full = service.embed(crm, r.entity, [bare], include)[0]!;
       c.header("ETag", `W/${etagOf(bare)}`);
       return c.json(full, 200);
     },

@@ -5,7 +5,7 @@ import { newId } from "../platform/ids.js";
 import { decodeCursor, encodeCursor, type Page } from "../platform/pagination.js";
 import { badRequest, conflict, type FieldError, notFound, ProblemError, unprocessable } from "../platform/problem.js";
 import type { Db, SqlValue } from "../platform/sql.js";
-import { buildListQuery, cursorShape, type EntityName, type ListParams, sortKey } from "./lists.js";
+import { buildListQuery, cursorShape, type EntityName, hasSortedSearchIndex, type ListParams, SORTED_SEARCH_WALK_FROM, sortKey } from "./lists.js";
 import { ENTITIES, type EntityDef, TABLE_OF, toColumn, type View, viewOf } from "./model.js";
 import { linkProblem } from "../portfolio/links.js";
 import { INCLUDES } from "./schema.js";
@@ -20,8 +20,11 @@ export interface Crm {
   scope: BusinessScope;
 }
 
-/** Related records embedded per parent by include=: the newest this many of each relation. */
-export const INCLUDE_LIMIT = 200;
+/**
+ * Related records embedded per parent by include=: the newest this many of each relation; when a parent
+ * has more, its `more` object gives, per relation, the list request that continues after them.
+ */
+export const INCLUDE_LIMIT = 100;
 export const MAX_BATCH = 200;
 
 type Input = Record<string, unknown>;
@@ -270,6 +273,11 @@ export function list(crm: Crm, entity: EntityName, query: ListQuery): Page<View>
   const params = listParams(entity, query, query.limit + 1);
   const after = decodeListCursor(entity, query.sort, query.cursor, params.match !== undefined);
   if (after) params.after = after;
+  // a search under a sort: sort the matches when they are few, walk the sort's index when they are many
+  const fts = def.list.fts;
+  if (params.match !== undefined && fts !== undefined && def.list.sorts[params.sort]?.column && !hasSortedSearchIndex(def.list, params.sort)) {
+    params.walkSortIndex = store.matchCountUpTo(crm.db, fts, params.match, SORTED_SEARCH_WALK_FROM) >= SORTED_SEARCH_WALK_FROM;
+  }
   const { sql, params: values } = buildListQuery(def.list, params);
   const rows = store.list(crm.db, sql, values);
   const more = rows.length > query.limit;
@@ -309,12 +317,6 @@ export function parseInclude(entity: EntityName, value: string | undefined): str
   return names;
 }
 
-/** One record with relations embedded (a constant number of statements, whatever it is related to). */
-export function getWithIncludes(crm: Crm, entity: EntityName, id: string, include: string[]): View {
-  const view = current(crm, entity, id);
-  return include.length > 0 ? embed(crm, entity, [view], include)[0]! : view;
-}
-
 /**
  * Embeds relations into a set of records: one statement per relation, never one per record, so the
  * cost of a page or a record does not grow with how much is related to it.
@@ -328,8 +330,10 @@ export function embed(crm: Crm, entity: EntityName, views: View[], include: stri
     for (const v of out) v[name] = typeof v[key] === "string" ? (rows.get(v[key] as string) ?? null) : null;
   };
   const toMany = (name: string, target: EntityName, column: string, parents: readonly string[], parentKey: (v: View) => string | null) => {
-    const rows = store.childrenOf(crm.db, ENTITIES[target].table, column, parents, INCLUDE_LIMIT);
+    // one more than embedded per parent, to know whether the list goes on
+    const rows = store.childrenOf(crm.db, ENTITIES[target].table, column, parents, INCLUDE_LIMIT + 1);
     const byParent = new Map<string, View[]>();
+    const cut = new Set<string>();
     for (const r of rows) {
       const parent = r[column] as string;
       let group = byParent.get(parent);
@@ -337,11 +341,21 @@ export function embed(crm: Crm, entity: EntityName, views: View[], include: stri
         group = [];
         byParent.set(parent, group);
       }
-      group.push(viewOf(ENTITIES[target], r));
+      if (group.length < INCLUDE_LIMIT) group.push(viewOf(ENTITIES[target], r));
+      else cut.add(parent);
     }
     for (const v of out) {
       const key = parentKey(v);
-      v[name] = key === null ? [] : (byParent.get(key) ?? []);
+      const group = key === null ? [] : (byParent.get(key) ?? []);
+      v[name] = group;
+      if (key !== null && cut.has(key)) {
+        // the rest, newest first, from just after the last one embedded
+        const cursor = encodeCursor(["-createdAt", group[group.length - 1]!.id as string]);
+        const filter = `${column.replace(/_id$/, "")}Id=${encodeURIComponent(key)}`;
+        const more = { ...((v.more as Record<string, string> | undefined) ?? {}) };
+        more[name] = `/api/v1/businesses/${crm.scope.businessId}/${ENTITIES[target].table}?${filter}&sort=-createdAt&limit=${INCLUDE_LIMIT}&cursor=${encodeURIComponent(cursor)}`;
+        v.more = more;
+      }
     }
   };
   const own = (v: View) => v.id as string;

@@ -1,0 +1,175 @@
+/**
+ * Search under a sort (`q=` with `sort=name`, `-updatedAt`…): contacts by name read the bucketed index
+ * (contacts_sorted_fts, kept by triggers as contacts are created in any name order, split into new
+ * buckets, renamed and deleted); other sorts read and sort few matches, or, for many matches
+ * (≥ SORTED_SEARCH_WALK_FROM), walk the sort's index keeping the rows that match. Every way must give
+ * exactly the answer the records say — every match once, in the sort's order, across cursor pages and in
+ * both directions — with a number of statements that does not depend on how many match.
+ */
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SORTED_SEARCH_WALK_FROM } from "../src/crm/lists.js";
+import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
+
+let server: RunningServer;
+let api: Client;
+let token: string;
+let B: string;
+let businessId: string;
+
+interface Contact {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  title: string | null;
+  updatedAt: string;
+}
+
+const LAST = ["Zorro", "Adams", "Zorrowitz", "Baker", "Young", "Quill"];
+const FIRST = ["Ann", "Zoe", "Bob", "Quincy", "Ed"];
+
+beforeAll(async () => {
+  server = await startServer({ env: { RATE_LIMIT_PER_SECOND: "0" } });
+  api = client(server.url);
+  const owner = await registerUser(api, "Search Owner");
+  token = owner.token;
+  businessId = await createBusiness(api, token, "Search Co");
+  B = `/businesses/${businessId}`;
+  // 1,400 contacts: "zorro" begins a last name, an e-mail or a title of well over the walk threshold,
+  // "quill" of a few dozen; names repeat, so the sort's tie-break (the id) is exercised too
+  let seed = 11;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  for (const size of [1000, 400]) {
+    const items = Array.from({ length: size }, (_, i) => {
+      const lastName = rand() < 0.03 ? "Quill" : pick(LAST.slice(0, 5));
+      return {
+        firstName: pick(FIRST),
+        lastName,
+        email: rand() < 0.2 ? `zorro${i}@example.com` : `p${size}x${i}@example.com`,
+        title: rand() < 0.1 ? "Zorro tamer" : pick(["CEO", "Buyer", "Engineer"]),
+      };
+    });
+    const res = await api.post(`${B}/contacts/bulk`, { items }, { token });
+    expect(res.status).toBe(201);
+  }
+});
+afterAll(async () => {
+  await server?.stop();
+  if (server) removeDataDir(server.dataDir);
+});
+
+const words = (c: Contact) => [c.firstName, c.lastName, c.email ?? "", c.title ?? ""].join(" ").toLowerCase().split(/[^a-z0-9]+/);
+const matches = (c: Contact, word: string) => words(c).some((w) => w.startsWith(word));
+
+async function everything(): Promise<Contact[]> {
+  const out: Contact[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 20; i++) {
+    const res: { status: number; body: { data: Contact[]; nextCursor: string | null } } = await api.get(
+      `${B}/contacts?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      { token },
+    );
+    expect(res.status).toBe(200);
+    out.push(...res.body.data);
+    cursor = res.body.nextCursor;
+    if (!cursor) return out;
+  }
+  throw new Error("more pages than expected");
+}
+
+async function searched(q: string, sort: string) {
+  const ids: string[] = [];
+  const statements = new Set<string>();
+  let cursor: string | null = null;
+  for (let i = 0; i < 40; i++) {
+    const res: { status: number; headers: Headers; body: { data: Contact[]; nextCursor: string | null } } = await api.get(
+      `${B}/contacts?q=${q}&sort=${sort}&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      { token },
+    );
+    expect(res.status).toBe(200);
+    statements.add(/desc="(\d+) statements"/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? "?");
+    ids.push(...res.body.data.map((c) => c.id));
+    cursor = res.body.nextCursor;
+    if (!cursor) return { ids, statements };
+  }
+  throw new Error("more pages than expected");
+}
+
+const byName = (a: Contact, b: Contact) => {
+  const ka = `${a.lastName} ${a.firstName}`.toLowerCase();
+  const kb = `${b.lastName} ${b.firstName}`.toLowerCase();
+  return ka < kb ? -1 : ka > kb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+};
+const byUpdated = (a: Contact, b: Contact) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+describe("search under a sort", () => {
+  it("gives every match once, in order, whether it sorts few matches or walks the index for many", async () => {
+    const all = await everything();
+    expect(all).toHaveLength(1400);
+    const many = all.filter((c) => matches(c, "zorro"));
+    const few = all.filter((c) => matches(c, "quill"));
+    // the two strategies are both exercised
+    expect(many.length).toBeGreaterThanOrEqual(SORTED_SEARCH_WALK_FROM);
+    expect(few.length).toBeGreaterThan(0);
+    expect(few.length).toBeLessThan(SORTED_SEARCH_WALK_FROM);
+
+    const counts = new Map<string, Set<string>>();
+    for (const [word, set] of [["zorro", many], ["quill", few]] as const) {
+      for (const [sort, compare] of [["name", byName], ["updatedAt", byUpdated]] as const) {
+        const ascending = [...set].sort(compare).map((c) => c.id);
+        const up = await searched(word, sort);
+        expect(up.ids, `q=${word} sort=${sort}`).toEqual(ascending);
+        const down = await searched(word, `-${sort}`);
+        expect(down.ids, `q=${word} sort=-${sort}`).toEqual([...ascending].reverse());
+        const seen = counts.get(sort) ?? new Set<string>();
+        for (const s of [...up.statements, ...down.statements]) seen.add(s);
+        counts.set(sort, seen);
+      }
+    }
+    // under one sort, the same number of statements for few and many matches, on every page
+    expect([...counts.values()].map((c) => c.size)).toEqual([1, 1]);
+  });
+
+  it("stays exact after renames and deletes, with the bucketed index equal to the contacts", async () => {
+    const before = await everything();
+    const zorros = before.filter((c) => matches(c, "zorro"));
+    // rename some (their name order changes: they move to other buckets), and delete some
+    for (const [i, c] of zorros.slice(0, 60).entries()) {
+      const res = await api.patch(`${B}/contacts/${c.id}`, i % 2 === 0 ? { lastName: "Aardvark" } : { firstName: "Zzz", lastName: "Zorrino" }, { token });
+      expect(res.status).toBe(200);
+    }
+    for (const c of zorros.slice(60, 100)) expect((await api.delete(`${B}/contacts/${c.id}`, { token })).status).toBe(204);
+    const all = await everything();
+    expect(all).toHaveLength(1360);
+    for (const word of ["zorro", "aardvark", "zzz"]) {
+      const ascending = all.filter((c) => matches(c, word)).sort(byName).map((c) => c.id);
+      expect(ascending.length).toBeGreaterThan(0);
+      expect((await searched(word, "name")).ids, `q=${word} sort=name`).toEqual(ascending);
+      expect((await searched(word, "-name")).ids, `q=${word} sort=-name`).toEqual([...ascending].reverse());
+    }
+    const db = new Database(join(server.dataDir, "businesses", `${businessId}.db`), { readonly: true, fileMustExist: true });
+    try {
+      // buckets follow the name order, none is empty-numbered, and the index holds exactly one entry per contact
+      const disorder = db.prepare("SELECT count(*) AS n FROM (SELECT name_bucket, lag(name_bucket) OVER (ORDER BY sort_name, id) AS prev FROM contacts) WHERE name_bucket < prev").get() as { n: number };
+      expect(disorder.n).toBe(0);
+      const unbucketed = db.prepare("SELECT count(*) AS n FROM contacts WHERE name_bucket = 0").get() as { n: number };
+      expect(unbucketed.n).toBe(0);
+      const biggest = db.prepare("SELECT max(n) AS n FROM (SELECT count(*) AS n FROM contacts GROUP BY name_bucket)").get() as { n: number };
+      expect(biggest.n).toBeLessThanOrEqual(128);
+      // (as text: the keys exceed 2^53)
+      const indexed = db.prepare("SELECT CAST(rowid AS TEXT) AS k FROM contacts_sorted_fts WHERE contacts_sorted_fts MATCH '\"example\"*' ORDER BY rowid").all();
+      const keys = db.prepare("SELECT CAST((name_bucket << 32) | seq AS TEXT) AS k FROM contacts ORDER BY (name_bucket << 32) | seq").all();
+      expect(keys).toHaveLength(1360);
+      expect(indexed).toEqual(keys);
+    } finally {
+      db.close();
+    }
+  });
+});
