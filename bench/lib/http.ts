@@ -17,14 +17,15 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-const DB_TIMING = /(?:^|,)\s*db;dur=([0-9.]+)/;
-
-export function dbMsOf(serverTiming: string | string[] | undefined): number | null {
+/** A duration of the server's Server-Timing header (`db`: database, `app`: the whole request), in ms. */
+export function timingMsOf(serverTiming: string | string[] | undefined, metric: "db" | "app"): number | null {
   const value = Array.isArray(serverTiming) ? serverTiming.join(",") : serverTiming;
   if (!value) return null;
-  const match = DB_TIMING.exec(value);
+  const match = new RegExp(`(?:^|,)\\s*${metric};dur=([0-9.]+)`).exec(value);
   return match ? Number(match[1]) : null;
 }
+
+export const dbMsOf = (serverTiming: string | string[] | undefined): number | null => timingMsOf(serverTiming, "db");
 
 /** Only loopback targets: the suite never sends traffic anywhere else. */
 export function assertLoopback(url: URL): void {
