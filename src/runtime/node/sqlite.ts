@@ -44,8 +44,20 @@ export class NodeSqlConnection implements SqlConnection {
 
   savepoint<T>(fn: () => T): T {
     if (!this.db.inTransaction) throw new Error("a savepoint needs an open transaction");
-    // better-sqlite3 runs a transaction function called inside a transaction as a savepoint
-    return this.db.transaction(fn)();
+    // cached statements rather than better-sqlite3's transaction wrapper, built anew per call (~5 µs a write)
+    this.statement("SAVEPOINT write").run();
+    try {
+      const result = fn();
+      this.statement("RELEASE write").run();
+      return result;
+    } catch (error) {
+      // after a full disk or an I/O error SQLite may have rolled back the whole transaction, savepoint and all
+      if (this.db.inTransaction) {
+        this.statement("ROLLBACK TO write").run();
+        this.statement("RELEASE write").run();
+      }
+      throw error;
+    }
   }
 
   get inTransaction(): boolean {
