@@ -4,14 +4,17 @@
 // 1-cent payments with autocannon (with and without a unique Idempotency-Key per request), then posts
 // balanced journal entries. Server CPU is read from /proc/<pid>/stat around each run (Linux only) and
 // divided by the requests answered; a bare node:http "hello" server measured the same way in the same
-// run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs). Afterwards: the invoice's amountPaid must equal the acknowledged
+// run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs).
+// Last, the floor under it: a payment's own work (service, audit, events, commit) in process, without
+// HTTP, one and 32 to a commit (scripts/bench-payments-work.ts). Afterwards: the invoice's amountPaid must equal the acknowledged
 // payments, every acknowledged entry must be in the journal and the trial balance must balance — exit 1
 // otherwise (exit 0 says nothing about speed; the figures are printed).
 import autocannon from "autocannon";
+import { build } from "esbuild";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { apiCaller, numberArg, startBuiltServer } from "./built-server.mjs";
 
 const count = numberArg("requests", 20_000);
@@ -106,6 +109,18 @@ try {
   const rent = trial.accounts.find((a) => a.code === "6200")?.debit ?? 0;
   if (rent !== posted * 100) failures.push(`rent account holds ${rent}, acknowledged entries ${posted} × 100`);
   console.log(`checks: amountPaid ${after.amountPaid} = acknowledged ${paid}; rent ${rent} = ${posted} entries × 100; trial balance ${trial.totals.debit} = ${trial.totals.credit}`);
+
+  // the floor: a payment's own work in process, without HTTP, through the same group commit
+  const bundle = resolve("dist/bench-payments-work.mjs");
+  await build({ entryPoints: ["scripts/bench-payments-work.ts"], bundle: true, platform: "node", format: "esm", packages: "external", outfile: bundle, logLevel: "warning" });
+  const { benchPaymentWork } = await import(bundle);
+  for (const batch of [1, 32]) {
+    const work = await benchPaymentWork(Math.min(count, 10_000), batch);
+    const hello = perRequest.get("baseline: bare node:http hello");
+    console.log(
+      `payment work in process, no HTTP, ${String(batch).padStart(2)} per commit: ${work.cpuMicrosPerPayment.toFixed(0)} µs CPU per payment${hello ? ` = ${(work.cpuMicrosPerPayment / hello).toFixed(1)}× hello` : ""}`,
+    );
+  }
 } finally {
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
