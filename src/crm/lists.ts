@@ -28,7 +28,7 @@ export interface ListSpec {
   fts?: string;
   /**
    * A second full-text index whose rowid is `(bucket << 32) | seq`, where `bucket` numbers runs of 64–128
-   * records consecutive in this sort's order (kept by triggers, migration 0006): a search under this sort
+   * records consecutive in this sort's order (kept by triggers, migrations 0006 and 0007): a search under this sort
    * reads it in rowid order and sorts only the matches of the few buckets a page needs.
    */
   sortedFts?: { sort: string; fts: string; bucket: string };
@@ -81,6 +81,7 @@ export const LISTS = {
       source: { column: "source", type: "text" },
     },
     fts: "leads_fts",
+    sortedFts: { sort: "score", fts: "leads_sorted_fts", bucket: "score_bucket" },
   },
   deal: {
     entity: "deal",
