@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SORTED_SEARCH_WALK_FROM } from "../src/crm/lists.js";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { allPages, type Client, client, createBusiness, pagedIds, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -70,39 +70,8 @@ const byScore = (a: Lead, b: Lead) => {
   return sa !== sb ? sa - sb : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 };
 
-async function everything(): Promise<Lead[]> {
-  const out: Lead[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; i < 40; i++) {
-    const res: { status: number; body: { data: Lead[]; nextCursor: string | null } } = await api.get(
-      `${B}/leads?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      { token },
-    );
-    expect(res.status).toBe(200);
-    out.push(...res.body.data);
-    cursor = res.body.nextCursor;
-    if (!cursor) return out;
-  }
-  throw new Error("more pages than expected");
-}
-
-async function searched(q: string, sort: string) {
-  const ids: string[] = [];
-  const statements = new Set<string>();
-  let cursor: string | null = null;
-  for (let i = 0; i < 120; i++) {
-    const res: { status: number; headers: Headers; body: { data: Lead[]; nextCursor: string | null } } = await api.get(
-      `${B}/leads?q=${q}&sort=${sort}&limit=37${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      { token },
-    );
-    expect(res.status).toBe(200);
-    statements.add(/desc="(\d+) statements"/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? "?");
-    ids.push(...res.body.data.map((l) => l.id));
-    cursor = res.body.nextCursor;
-    if (!cursor) return { ids, statements };
-  }
-  throw new Error("more pages than expected");
-}
+const everything = () => allPages<Lead>(api, `${B}/leads`, token);
+const searched = (q: string, sort: string) => pagedIds(api, `${B}/leads?q=${q}&sort=${sort}`, token, 37);
 
 async function expectExact(all: Lead[], word: string) {
   const ascending = all.filter((l) => matches(l, word)).sort(byScore).map((l) => l.id);

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SORTED_SEARCH_WALK_FROM } from "../src/crm/lists.js";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { allPages, type Client, client, createBusiness, pagedIds, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -68,39 +68,8 @@ afterAll(async () => {
 const words = (c: Contact) => [c.firstName, c.lastName, c.email ?? "", c.title ?? ""].join(" ").toLowerCase().split(/[^a-z0-9]+/);
 const matches = (c: Contact, word: string) => words(c).some((w) => w.startsWith(word));
 
-async function everything(): Promise<Contact[]> {
-  const out: Contact[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; i < 20; i++) {
-    const res: { status: number; body: { data: Contact[]; nextCursor: string | null } } = await api.get(
-      `${B}/contacts?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      { token },
-    );
-    expect(res.status).toBe(200);
-    out.push(...res.body.data);
-    cursor = res.body.nextCursor;
-    if (!cursor) return out;
-  }
-  throw new Error("more pages than expected");
-}
-
-async function searched(q: string, sort: string) {
-  const ids: string[] = [];
-  const statements = new Set<string>();
-  let cursor: string | null = null;
-  for (let i = 0; i < 40; i++) {
-    const res: { status: number; headers: Headers; body: { data: Contact[]; nextCursor: string | null } } = await api.get(
-      `${B}/contacts?q=${q}&sort=${sort}&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-      { token },
-    );
-    expect(res.status).toBe(200);
-    statements.add(/desc="(\d+) statements"/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? "?");
-    ids.push(...res.body.data.map((c) => c.id));
-    cursor = res.body.nextCursor;
-    if (!cursor) return { ids, statements };
-  }
-  throw new Error("more pages than expected");
-}
+const everything = () => allPages<Contact>(api, `${B}/contacts`, token);
+const searched = (q: string, sort: string) => pagedIds(api, `${B}/contacts?q=${q}&sort=${sort}`, token, 50);
 
 const byName = (a: Contact, b: Contact) => {
   const ka = `${a.lastName} ${a.firstName}`.toLowerCase();

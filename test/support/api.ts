@@ -57,19 +57,36 @@ export async function createBusiness(api: Client, token: string, name = "Acme", 
   return res.body.id as string;
 }
 
-/** Every record of a list, following nextCursor (at most 200 pages of 200); fails on any non-200 page. */
-export async function allPages<T = any>(api: Client, path: string, token: string): Promise<T[]> {
-  const out: T[] = [];
+/** Follows a list's nextCursor with `limit` records a page (at most 200 pages); fails on any non-200 page. */
+async function eachPage(api: Client, path: string, token: string, limit: number, onPage: (page: ApiResponse) => void): Promise<void> {
   let cursor: string | null = null;
   for (let i = 0; i < 200; i++) {
     const sep = path.includes("?") ? "&" : "?";
-    const res: ApiResponse = await api.get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token });
+    const res: ApiResponse = await api.get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token });
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.text}`);
-    out.push(...res.body.data);
+    onPage(res);
     cursor = res.body.nextCursor;
-    if (!cursor) return out;
+    if (!cursor) return;
   }
   throw new Error(`${path} did not end within 200 pages`);
+}
+
+/** Every record of a list, following nextCursor (at most 200 pages of 200). */
+export async function allPages<T = any>(api: Client, path: string, token: string): Promise<T[]> {
+  const out: T[] = [];
+  await eachPage(api, path, token, 200, (page) => out.push(...page.body.data));
+  return out;
+}
+
+/** A list's ids in page order, `limit` a page, and the distinct statement counts its pages reported in Server-Timing. */
+export async function pagedIds(api: Client, path: string, token: string, limit: number): Promise<{ ids: string[]; statements: Set<string> }> {
+  const ids: string[] = [];
+  const statements = new Set<string>();
+  await eachPage(api, path, token, limit, (page) => {
+    statements.add(/desc="(\d+) statements"/.exec(page.headers.get("server-timing") ?? "")?.[1] ?? "?");
+    ids.push(...page.body.data.map((r: { id: string }) => r.id));
+  });
+  return { ids, statements };
 }
 
 /** A CRM company of the business: the customer an invoice needs. */
