@@ -54,6 +54,7 @@ try {
     ["companies created in a range", `${B}/companies?createdFrom=2020-01-01T00:00:00Z&createdTo=2030-01-01T00:00:00Z`],
     ["companies search q=zenith lumen", `${B}/companies?q=zenith%20lumen`],
     ["companies search q=c4242 (domain)", `${B}/companies?q=c4242`],
+    ["companies search q=example (every company), by name", `${B}/companies?q=example&sort=name&limit=20`],
     ["contacts by name, page 2", `${B}/contacts?sort=name&limit=50&cursor=${encodeURIComponent(page2)}`],
     ["contacts of one company", `${B}/contacts?companyId=${someContact.companyId}`],
     ["contacts search q=hopper (20k matches)", `${B}/contacts?q=hopper&limit=20`],

@@ -28,7 +28,7 @@ export interface ListSpec {
   fts?: string;
   /**
    * A second full-text index whose rowid is `(bucket << 32) | seq`, where `bucket` numbers runs of 64–128
-   * records consecutive in this sort's order (kept by triggers, migrations 0006 and 0007): a search under this sort
+   * records consecutive in this sort's order (kept by triggers, migrations 0006, 0007 and 0008): a search under this sort
    * reads it in rowid order and sorts only the matches of the few buckets a page needs.
    */
   sortedFts?: { sort: string; fts: string; bucket: string };
@@ -53,6 +53,7 @@ export const LISTS = {
     },
     tags: { table: "company_tags", column: "company_id" },
     fts: "companies_fts",
+    sortedFts: { sort: "name", fts: "companies_sorted_fts", bucket: "name_bucket" },
   },
   contact: {
     entity: "contact",
