@@ -6,11 +6,11 @@
  * exactly the answer the records say — every match once, in the sort's order, across cursor pages and in
  * both directions — with a number of statements that does not depend on how many match.
  */
-import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SORTED_SEARCH_WALK_FROM } from "../src/crm/lists.js";
 import { allPages, type Client, client, createBusiness, pagedIds, registerUser } from "./support/api.js";
+import { expectContactBuckets } from "./support/crm-buckets.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -78,26 +78,7 @@ const byName = (a: Contact, b: Contact) => {
 };
 const byUpdated = (a: Contact, b: Contact) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-function checkIndex(expected: number) {
-  const db = new Database(join(server.dataDir, "businesses", `${businessId}.db`), { readonly: true, fileMustExist: true });
-  try {
-    // buckets follow the name order, every contact has one, none holds more than 128
-    const disorder = db.prepare("SELECT count(*) AS n FROM (SELECT name_bucket, lag(name_bucket) OVER (ORDER BY sort_name, id) AS prev FROM contacts) WHERE name_bucket < prev").get() as { n: number };
-    expect(disorder.n).toBe(0);
-    const unbucketed = db.prepare("SELECT count(*) AS n FROM contacts WHERE name_bucket = 0").get() as { n: number };
-    expect(unbucketed.n).toBe(0);
-    const biggest = db.prepare("SELECT max(n) AS n FROM (SELECT count(*) AS n FROM contacts GROUP BY name_bucket)").get() as { n: number };
-    expect(biggest.n).toBeLessThanOrEqual(128);
-    // exactly one index entry per contact, under its current bucket (as text: the keys exceed 2^53); a
-    // full scan of the contentless index lists every rowid it holds
-    const indexed = db.prepare("SELECT CAST(rowid AS TEXT) AS k FROM contacts_sorted_fts ORDER BY rowid").all();
-    const keys = db.prepare("SELECT CAST((name_bucket << 32) | seq AS TEXT) AS k FROM contacts ORDER BY (name_bucket << 32) | seq").all();
-    expect(keys).toHaveLength(expected);
-    expect(indexed).toEqual(keys);
-  } finally {
-    db.close();
-  }
-}
+const checkIndex = (expected: number) => expectContactBuckets(join(server.dataDir, "businesses", `${businessId}.db`), expected);
 
 describe("search under a sort", () => {
   it("gives every match once, in order, whether it sorts few matches or walks the index for many", async () => {
