@@ -4,7 +4,9 @@
 // 1-cent payments with autocannon (with and without a unique Idempotency-Key per request), then posts
 // balanced journal entries. Server CPU is read from /proc/<pid>/stat around each run (Linux only) and
 // divided by the requests answered; a bare node:http "hello" server measured the same way in the same
-// run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs).
+// run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs), and the
+// steps between it and a payment on the same server: /health, an authenticated read, a payment refused by
+// validation (400) and one refused inside the write (422).
 // Last, the floor under it: a payment's own work (service, audit, events, commit) in process, without
 // HTTP, one and 32 to a commit (scripts/bench-payments-work.ts). Afterwards: the invoice's amountPaid must equal the acknowledged
 // payments, every acknowledged entry must be in the journal and the trial balance must balance — exit 1
@@ -58,7 +60,8 @@ try {
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
   const perRequest = new Map();
-  async function measure(name, options, pid = server.pid) {
+  // `status`: what every answer must be (2xx unless a refusal is being measured)
+  async function measure(name, options, pid = server.pid, status = "2xx") {
     const cpuBefore = cpuSeconds(pid);
     const started = performance.now();
     let last = started;
@@ -76,10 +79,12 @@ try {
     perRequest.set(name, micros);
     const hello = perRequest.get("baseline: bare node:http hello");
     const ratio = hello && pid === server.pid ? `  = ${(micros / hello).toFixed(1)}× hello` : "";
+    const statuses = Object.keys(result.statusCodeStats ?? {}).join(",");
     console.log(
-      `${name.padEnd(36)} ${(result["2xx"] / seconds).toFixed(0).padStart(6)} ok/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio}  (${result["2xx"]} ok, ${result.non2xx} non-2xx, ${result.errors} errors)`,
+      `${name.padEnd(40)} ${(answered / seconds).toFixed(0).padStart(6)} answers/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio}  (status ${statuses}, ${result.errors} errors)`,
     );
-    if (result.non2xx > 0 || result.errors > 0) failures.push(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    const wrong = status === "2xx" ? result.non2xx : answered - (result.statusCodeStats?.[status]?.count ?? 0);
+    if (wrong > 0 || result.errors > 0) failures.push(`${name}: ${wrong} answers other than ${status}, ${result.errors} errors`);
     return result["2xx"];
   }
 
@@ -101,6 +106,13 @@ try {
   });
   const entry = JSON.stringify({ date: "2026-01-03", memo: "Rent", lines: [{ accountId: account("6200"), debit: 100 }, { accountId: account("1000"), credit: 100 }] });
   const posted = await measure("POST /journal-entries", { url: `${url}/api/v1${base}/journal-entries`, method: "POST", body: entry });
+  // the steps from a bare answer to a payment, on the same, now warm, server: where a payment's CPU goes
+  await measure("GET /health", { url: `${url}/health` });
+  await measure("GET /businesses/{id} (authenticated)", { url: `${url}/api/v1${base}` });
+  const refused = { url: `${url}/api/v1${base}/payments`, method: "POST" };
+  await measure("POST /payments refused by validation", { ...refused, body: JSON.stringify({ invoiceId: 5 }) }, server.pid, "400");
+  const noInvoice = JSON.stringify({ invoiceId: "inv_00000000000000000000000000", amount: 1, date: "2026-01-02" });
+  await measure("POST /payments refused inside the write", { ...refused, body: noInvoice }, server.pid, "422");
 
   const after = await call("GET", `${base}/invoices/${invoice.id}`, undefined, token);
   if (after.amountPaid !== paid) failures.push(`amountPaid ${after.amountPaid} ≠ acknowledged payments ${paid}`);
