@@ -1,9 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { TypedResponse } from "hono";
 import { commitChange } from "../http/business-write.js";
 import type { AppContext, AppEnv } from "../http/context.js";
 import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
-import { assertIfMatch, etagOf, resourceResponse } from "../http/resource.js";
+import { assertIfMatch, etagOf, jsonResponse, resourceResponse } from "../http/resource.js";
 import { decodeCursor, pageQuery, pageSchema, toPage } from "../platform/pagination.js";
 import { exportCsv } from "./export.js";
 import { type ImportEntity, importCsv } from "./import.js";
@@ -136,8 +137,7 @@ function registerEntity(app: OpenAPIHono<AppEnv>, r: EntityRoutes): void {
       // (the record is read once: the ETag from it, the relations embedded into a copy)
       const bare = service.current(crm, r.entity, idOf(c));
       const full = service.embed(crm, r.entity, [bare], include)[0]!;
-      c.header("ETag", `W/${etagOf(bare)}`);
-      return c.json(full, 200);
+      return jsonResponse(JSON.stringify(full), 200, { ETag: `W/${etagOf(bare)}` }) as Response & TypedResponse<typeof full, 200, "json">;
     },
   );
 

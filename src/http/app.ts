@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { secureHeaders } from "hono/secure-headers";
 import { registerAgentRoutes } from "../agents/routes.js";
 import { registerAuditRoutes } from "../businesses/audit-routes.js";
 import { registerEventStream } from "../businesses/event-stream.js";
@@ -36,19 +35,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("*", requestContext(deps));
-  app.use(
-    "*",
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'none'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        connectSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        frameAncestors: ["'none'"],
-      },
-    }),
-  );
   if (deps.config.corsOrigins.length > 0) {
     app.use(
       "/api/*",

@@ -4,7 +4,7 @@ import type { TypedResponse } from "hono";
 import { isoNow } from "../platform/time.js";
 import type { AppContext } from "./context.js";
 import { idempotencyClaim, priorResponse, rememberResponse, replay } from "./idempotency.js";
-import { etagOf } from "./resource.js";
+import { etagOfText, jsonResponse } from "./resource.js";
 
 export type { Change, ChangeRecorder } from "../platform/changes.js";
 
@@ -45,10 +45,9 @@ export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
   return respond() as Response & TypedResponse<T, S, "json">;
 
   function respond(): Response {
-    if ("prior" in outcome && outcome.prior) return replay(c, outcome.prior);
-    if (status === 204) return c.body(null, 204);
-    if (status !== 202) c.header("ETag", etagOf(outcome.body));
-    c.header("Content-Type", "application/json");
-    return c.body(outcome.text as string, status as 200);
+    if ("prior" in outcome && outcome.prior) return replay(outcome.prior);
+    if (status === 204) return jsonResponse(null, 204);
+    const text = outcome.text as string;
+    return jsonResponse(text, status, status === 202 ? {} : { ETag: etagOfText(text) });
   }
 }

@@ -6,6 +6,7 @@ import type { EventBus } from "../platform/event-log.js";
 import type { GroupCommit } from "../platform/group-commit.js";
 import type { MetricsRegistry } from "../platform/metrics.js";
 import type { Db, DbMeter, SqlConnection } from "../platform/sql.js";
+import type { ResponseHeaderWriter } from "./response-headers.js";
 
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -61,6 +62,8 @@ export interface AppDeps {
    * The task must catch its own errors; the runtime logs and drops any that escape.
    */
   background(task: () => void): void;
+  /** Puts the request id, Server-Timing and security headers on every answer (src/http/response-headers.ts). */
+  responseHeaders: ResponseHeaderWriter;
 }
 
 export type Principal =

@@ -3,6 +3,7 @@ import { sha256Hex } from "../platform/crypto.js";
 import { badRequest, conflict } from "../platform/problem.js";
 import type { Db } from "../platform/sql.js";
 import type { AppContext, AppEnv } from "./context.js";
+import { jsonResponse } from "./resource.js";
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -68,11 +69,9 @@ export function rememberResponse(db: Db, claim: IdempotencyClaim, status: number
   );
 }
 
-export function replay(c: AppContext, prior: { status: number; body: string }): Response {
-  c.header("Idempotent-Replayed", "true");
-  if (prior.status === 204 || prior.body === "") return c.body(null, prior.status as 204);
-  c.header("Content-Type", "application/json");
-  return c.body(prior.body, prior.status as 200);
+export function replay(prior: { status: number; body: string }): Response {
+  const empty = prior.status === 204 || prior.body === "";
+  return jsonResponse(empty ? null : prior.body, prior.status, { "Idempotent-Replayed": "true" });
 }
 
 /**
@@ -90,6 +89,6 @@ export const idempotencyGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("bodyHash", sha256Hex(await c.req.text()));
   const claim = idempotencyClaim(c)!;
   const prior = priorResponse(c.get("scope").db, claim);
-  if (prior) return replay(c, prior);
+  if (prior) return replay(prior);
   return next();
 };

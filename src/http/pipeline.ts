@@ -7,6 +7,7 @@ import { forbidden, notFound, tooManyRequests, unauthorized } from "../platform/
 import { GenerationCache } from "../platform/generation-cache.js";
 import { TokenBuckets } from "../platform/rate-limit.js";
 import { Db, DbMeter } from "../platform/sql.js";
+import { SECURITY_HEADERS } from "./response-headers.js";
 import { type AppDeps, type AppEnv, actorOf, type Principal } from "./context.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -24,11 +25,10 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     c.set("coreDb", new Db(deps.core, meter));
     await next();
     const total = performance.now() - started;
-    const headers = c.res.headers;
-    headers.set("X-Request-Id", requestId);
     let timing = `app;dur=${total.toFixed(3)}`;
     if (meter.statements > 0) timing += `, db;dur=${meter.durationMs.toFixed(3)};desc="${meter.statements} statements"`;
-    headers.set("Server-Timing", timing);
+    deps.responseHeaders(c, SECURITY_HEADERS);
+    deps.responseHeaders(c, { "X-Request-Id": requestId, "Server-Timing": timing });
     const route = c.req.routePath || "unmatched";
     const status = c.res.status;
     deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(status) });

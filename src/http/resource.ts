@@ -8,7 +8,11 @@ import type { AppContext } from "./context.js";
  * (two independent FNV-1a lanes) does instead of SHA-256.
  */
 export function etagOf(representation: unknown): string {
-  const text = JSON.stringify(representation);
+  return etagOfText(JSON.stringify(representation));
+}
+
+/** The ETag of a representation already serialised (the same as etagOf of the value it came from). */
+export function etagOfText(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ text.length;
   for (let i = 0; i < text.length; i++) {
@@ -19,12 +23,21 @@ export function etagOf(representation: unknown): string {
   return `"${(a >>> 0).toString(16).padStart(8, "0")}${(b >>> 0).toString(16).padStart(8, "0")}"`;
 }
 
+/**
+ * A JSON answer whose headers are a plain object: on Node the adapter writes them as they are, where
+ * c.header() or c.json(…, headers) with more than one header builds a WHATWG Headers (a measurable share
+ * of a small request's CPU).
+ */
+export function jsonResponse(text: string | null, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(text, { status, headers: text === null ? headers : { "Content-Type": "application/json", ...headers } });
+}
+
 /** A single resource with its ETag; answers 304 when the client already has this version. */
 export function resourceResponse<T>(c: AppContext, representation: T): Response & TypedResponse<T, 200, "json"> {
-  const etag = etagOf(representation);
-  c.header("ETag", etag);
-  if (matchesAny(c.req.header("If-None-Match"), etag)) return c.body(null, 304) as unknown as Response & TypedResponse<T, 200, "json">;
-  return c.json(representation, 200) as unknown as Response & TypedResponse<T, 200, "json">;
+  const text = JSON.stringify(representation);
+  const etag = etagOfText(text);
+  const notModified = matchesAny(c.req.header("If-None-Match"), etag);
+  return jsonResponse(notModified ? null : text, notModified ? 304 : 200, { ETag: etag }) as Response & TypedResponse<T, 200, "json">;
 }
 
 /** PATCH and DELETE honour If-Match: a stale version gets 412 and nothing changes. */

@@ -19,6 +19,7 @@ import { migrate } from "../../platform/sql.js";
 import { readConfig } from "./config.js";
 import { loadSigningKey, lockDataDir } from "./data-dir.js";
 import { nodeSha256Hex } from "./native-hash.js";
+import { onServerResponse } from "./response-headers.js";
 import { smtpTransport } from "./smtp.js";
 import { BusinessPool, loadMigrations, NodeSqlConnection } from "./sqlite.js";
 
@@ -92,6 +93,7 @@ const app = createApp({
   stopping: stopping.signal,
   clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
   agents,
+  responseHeaders: onServerResponse,
   background: (task) => {
     setImmediate(() => {
       try {
@@ -112,13 +114,7 @@ const listener = getRequestListener(
     try {
       const response = await app.fetch(request, env);
       // while draining, the client must not send another request on this connection
-      if (shuttingDown && !response.headers.has("Connection")) {
-        try {
-          response.headers.set("Connection", "close");
-        } catch {
-          // immutable headers: the idle sweep below closes the connection instead
-        }
-      }
+      if (shuttingDown) env.outgoing.setHeader("Connection", "close");
       return response;
     } finally {
       inFlight -= 1;
