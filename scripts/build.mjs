@@ -30,7 +30,7 @@ await build({
 
 if (!neutralOnly) {
   await build({
-    entryPoints: { server: "src/runtime/node/server.ts", seed: "scripts/seed.ts", bench: "bench/run.ts" },
+    entryPoints: { server: "src/runtime/node/server.ts", "checkpoint-worker": "src/runtime/node/checkpoint-worker.ts", seed: "scripts/seed.ts", bench: "bench/run.ts" },
     bundle: true,
     platform: "node",
     format: "esm",

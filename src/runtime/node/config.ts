@@ -10,6 +10,8 @@ export interface NodeConfig {
   businessPoolSize: number;
   /** Storage quota of each business database in bytes; 0: only the disk limits it. */
   businessMaxBytes: number;
+  /** WAL size of a business database at which the checkpoint thread copies it into the file; 0: SQLite's own checkpoint. */
+  walCheckpointBytes: number;
   jwtSecret: string | undefined;
   app: AppConfig;
 }
@@ -36,6 +38,7 @@ export function readConfig(env: NodeJS.ProcessEnv): NodeConfig {
     synchronous,
     businessPoolSize: int(env, "BUSINESS_POOL_SIZE", 256, 1),
     businessMaxBytes: int(env, "BUSINESS_MAX_MB", 0) * 1024 * 1024,
+    walCheckpointBytes: int(env, "WAL_CHECKPOINT_MB", 16) * 1024 * 1024,
     jwtSecret,
     app: {
       corsOrigins: (env.CORS_ORIGINS ?? "")

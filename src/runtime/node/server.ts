@@ -16,6 +16,7 @@ import { GroupCommit } from "../../platform/group-commit.js";
 import { Gauge, MetricsRegistry } from "../../platform/metrics.js";
 import { ProblemError } from "../../platform/problem.js";
 import { migrate } from "../../platform/sql.js";
+import { WalCheckpointer } from "./checkpointer.js";
 import { readConfig } from "./config.js";
 import { loadSigningKey, lockDataDir } from "./data-dir.js";
 import { nodeSha256Hex } from "./native-hash.js";
@@ -44,15 +45,18 @@ try {
 
 const core = new NodeSqlConnection(join(config.dataDir, "core.db"), config.synchronous);
 migrate(core, loadMigrations(join(migrationsDir, "core")));
+const metrics = new MetricsRegistry();
+const checkpointer = config.walCheckpointBytes > 0 ? new WalCheckpointer(config.walCheckpointBytes, logger) : undefined;
+if (checkpointer) metrics.add(checkpointer.checkpoints);
 const businesses = new BusinessPool(
   join(config.dataDir, "businesses"),
   loadMigrations(join(migrationsDir, "business")),
   config.synchronous,
   config.businessPoolSize,
   config.businessMaxBytes,
+  checkpointer,
 );
 
-const metrics = new MetricsRegistry();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 metrics.add(new Gauge("coreflow_event_loop_lag_p99_seconds", "Event-loop delay, 99th percentile since start.", () => loopDelay.percentile(99) / 1e9));
@@ -179,9 +183,12 @@ function shutdown(code: number): void {
     closed = true;
     businesses.closeAll();
     core.close();
-    unlock();
-    logger.info({}, "stopped; databases closed");
-    process.exit(code);
+    const exit = () => {
+      unlock();
+      logger.info({}, "stopped; databases closed");
+      process.exit(code);
+    };
+    void (checkpointer?.stop() ?? Promise.resolve()).then(exit, exit);
   };
   const deadline = setTimeout(() => {
     logger.warn({ inFlight }, "drain limit reached; closing remaining connections");

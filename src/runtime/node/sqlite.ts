@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { BusinessDatabases, BusinessHandle } from "../../http/context.js";
+import type { WalCheckpointer } from "./checkpointer.js";
 import { type Migration, migrate, type PreparedStatement, type SqlConnection } from "../../platform/sql.js";
 
 export type Synchronous = "NORMAL" | "FULL";
@@ -12,8 +13,16 @@ export class NodeSqlConnection implements SqlConnection {
   readonly db: Database.Database;
   generation = 0;
 
-  /** `maxBytes` (0: none) caps the file: a write beyond it fails with SQLITE_FULL, as on a full disk. */
-  constructor(file: string, synchronous: Synchronous, maxBytes = 0) {
+  /**
+   * `maxBytes` (0: none) caps the file: a write beyond it fails with SQLITE_FULL, as on a full disk.
+   * With a `checkpointer`, WAL checkpoints run on its thread (SQLite's own stays, at four times its threshold).
+   */
+  constructor(
+    private readonly file: string,
+    synchronous: Synchronous,
+    maxBytes = 0,
+    private readonly checkpointer?: WalCheckpointer,
+  ) {
     this.db = new Database(file, { timeout: 5000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${synchronous}`);
@@ -21,7 +30,13 @@ export class NodeSqlConnection implements SqlConnection {
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("cache_size = -32768");
     this.db.pragma("temp_store = MEMORY");
-    if (maxBytes > 0) this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / (this.db.pragma("page_size", { simple: true }) as number)))}`);
+    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
+    if (maxBytes > 0) this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`);
+    if (checkpointer) {
+      // the WAL file starts over at its first commit after a checkpoint, so its size is what awaits one
+      this.db.pragma("journal_size_limit = 0");
+      this.db.pragma(`wal_autocheckpoint = ${Math.ceil((4 * checkpointer.thresholdBytes) / pageSize)}`);
+    }
   }
 
   statement(sql: string): PreparedStatement {
@@ -39,7 +54,9 @@ export class NodeSqlConnection implements SqlConnection {
 
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
-    return this.db.transaction(fn).immediate();
+    const result = this.db.transaction(fn).immediate();
+    this.checkpointer?.committed(this.file);
+    return result;
   }
 
   savepoint<T>(fn: () => T): T {
@@ -66,7 +83,9 @@ export class NodeSqlConnection implements SqlConnection {
 
   close(): void {
     this.statements.clear();
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.db.close();
+    this.checkpointer?.closed(this.file);
   }
 }
 
@@ -101,6 +120,7 @@ export class BusinessPool implements BusinessDatabases {
     private readonly synchronous: Synchronous,
     private readonly capacity: number,
     private readonly maxBytes = 0,
+    private readonly checkpointer?: WalCheckpointer,
   ) {}
 
   acquire(businessId: string): BusinessHandle {
@@ -108,7 +128,7 @@ export class BusinessPool implements BusinessDatabases {
     if (!entry) {
       // the id becomes a file name: only the exact shape of a business id may reach the file system
       if (!/^biz_[0-9a-z]{26}$/.test(businessId)) throw new Error(`not a business id: ${businessId}`);
-      const connection = new NodeSqlConnection(join(this.dir, `${businessId}.db`), this.synchronous, this.maxBytes);
+      const connection = new NodeSqlConnection(join(this.dir, `${businessId}.db`), this.synchronous, this.maxBytes, this.checkpointer);
       try {
         migrate(connection, this.migrations);
       } catch (error) {
