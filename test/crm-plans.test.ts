@@ -113,6 +113,7 @@ function relationCases(): Case[] {
       return fn();
     },
     inTransaction: false,
+    rollbacks: 0,
   };
   const handle = new Db(connection, new DbMeter());
   const ids = ["x_1", "x_2"];

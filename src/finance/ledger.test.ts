@@ -123,6 +123,20 @@ describe("dates and aging", () => {
     for (const bad of ["2025-02-29", "2025-13-01", "2025-1-1", "20250101", "2025-01-01T00:00:00Z", "", "2025-00-10"]) expect(isCalendarDate(bad), bad).toBe(false);
   });
 
+  it("agrees with the calendar of Date on every YYYY-MM-DD shape", () => {
+    const byDate = (text: string) => {
+      const time = Date.parse(`${text}T00:00:00Z`);
+      return Number.isFinite(time) && new Date(time).toISOString().slice(0, 10) === text;
+    };
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    const shape = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }))
+      .map(([y, m, d]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`);
+    fc.assert(fc.property(shape, (text) => isCalendarDate(text) === byDate(text)), { numRuns: 20_000 });
+    for (const leap of ["1600-02-29", "2000-02-29", "2400-02-29"]) expect(isCalendarDate(leap)).toBe(byDate(leap));
+    for (const common of ["1700-02-29", "1900-02-29", "2100-02-29"]) expect(isCalendarDate(common)).toBe(byDate(common));
+  });
+
   it("buckets by days past due: current, 1–30, 31–60, 61–90, 90+", () => {
     expect(agingBucket("2025-03-31", "2025-03-31")).toBe("current");
     expect(agingBucket("2025-03-31", "2025-03-01")).toBe("current");

@@ -132,7 +132,7 @@ export function setLockDate(scope: BusinessScope, rec: ChangeRecorder, lockDate:
 }
 
 function assertOpen(db: Db, date: string, path: string): void {
-  const lock = store.settings(db).lock_date;
+  const lock = store.lockDate(db);
   if (lock !== null && date <= lock) {
     throw unprocessable(`The books are locked up to ${lock}: nothing can be posted on or before that date.`, [{ path, message: `on or before the lock date ${lock}` }]);
   }
@@ -794,7 +794,7 @@ export function createPayment(
     created_at: rec.at,
   };
   store.insertPayment(db, row);
-  store.updateInvoice(db, { ...invoice, amount_paid: invoice.amount_paid + input.amount, base_cleared: invoice.base_cleared + row.base_cleared, updated_at: rec.at });
+  store.setInvoicePaid(db, { id: invoice.id, amount_paid: invoice.amount_paid + input.amount, base_cleared: invoice.base_cleared + row.base_cleared, updated_at: rec.at });
   rec.record({ action: "payment.created", targetType: "payment", targetId: id, changes: { invoiceId: invoice.id, amount: input.amount, currency: invoice.currency, date: input.date } });
   return paymentView(scope.baseCurrency, row);
 }
@@ -810,8 +810,8 @@ export function voidPayment(scope: BusinessScope, rec: ChangeRecorder, id: strin
   const reversal = postReversal(scope, rec, original, date, `Void of payment ${id}`, "payment", id);
   store.markPaymentVoid(db, id, reversal.id, date);
   const invoice = store.findInvoice(db, payment.invoice_id)!;
-  store.updateInvoice(db, {
-    ...invoice,
+  store.setInvoicePaid(db, {
+    id: invoice.id,
     amount_paid: invoice.amount_paid - payment.amount,
     base_cleared: invoice.base_cleared - payment.base_cleared,
     updated_at: rec.at,

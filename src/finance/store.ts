@@ -1,4 +1,4 @@
-import type { Db } from "../platform/sql.js";
+import { ConnectionMemo, type Db } from "../platform/sql.js";
 import type { AccountType, PricedLine } from "./ledger.js";
 
 /** SQL of the finance feature, nothing else. */
@@ -89,7 +89,16 @@ export interface SettingsRow {
 }
 
 export const settings = (db: Db) => db.get<SettingsRow>("SELECT lock_date, next_invoice_number FROM finance_settings WHERE id = 1")!;
-export const setLockDate = (db: Db, lockDate: string | null) => db.run("UPDATE finance_settings SET lock_date = ? WHERE id = 1", lockDate);
+/** The lock date of each open database: every posting checks it, and only setLockDate changes it. */
+const lockDates = new ConnectionMemo<{ lockDate: string | null }>();
+
+export const lockDate = (db: Db): string | null =>
+  (lockDates.get(db.connection) ?? lockDates.set(db.connection, { lockDate: settings(db).lock_date })).lockDate;
+
+export function setLockDate(db: Db, lockDate: string | null): void {
+  db.run("UPDATE finance_settings SET lock_date = ? WHERE id = 1", lockDate);
+  lockDates.set(db.connection, { lockDate });
+}
 
 /** Takes the next invoice number inside the issuing transaction, so numbers have no gaps. */
 export function takeInvoiceNumber(db: Db): number {
@@ -380,6 +389,11 @@ export function insertInvoice(db: Db, i: InvoiceRow): void {
     i.created_at,
     i.updated_at,
   );
+}
+
+/** A payment or its void: only these columns change, so none of the invoice's indexes is rewritten. */
+export function setInvoicePaid(db: Db, i: Pick<InvoiceRow, "id" | "amount_paid" | "base_cleared" | "updated_at">): void {
+  db.run("UPDATE invoices SET amount_paid = ?, base_cleared = ?, updated_at = ? WHERE id = ?", i.amount_paid, i.base_cleared, i.updated_at, i.id);
 }
 
 export function updateInvoice(db: Db, i: InvoiceRow): void {

@@ -22,14 +22,16 @@ export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
 ): Promise<Response & TypedResponse<T, S, "json">> {
   const scope = c.get("scope");
   const claim = idempotencyClaim(c);
-  const events: BusinessEvent[] = [];
   const at = isoNow();
-  const recorder = changeRecorder(scope.db, scope.actor, scope.requestId, at, events);
+  let events: BusinessEvent[] = [];
 
+  // may run twice (a group commit runs the others of a batch again when one write fails): each run
+  // starts its own list of events
   const change = () => {
+    events = [];
     const prior = claim ? priorResponse(scope.db, claim) : undefined;
     if (prior) return { prior };
-    const body = work(recorder);
+    const body = work(changeRecorder(scope.db, scope.actor, scope.requestId, at, events));
     const text = status === 204 || body === undefined ? "" : JSON.stringify(body);
     if (claim) rememberResponse(scope.db, claim, status, text);
     return { body, text };

@@ -1,6 +1,6 @@
 import { sha256Hex } from "./crypto.js";
 import { newId } from "./ids.js";
-import type { Db } from "./sql.js";
+import { ConnectionMemo, type Db } from "./sql.js";
 
 export interface Actor {
   type: "user" | "api_key" | "system";
@@ -60,13 +60,23 @@ function entryHash(row: Omit<AuditRow, "hash">): string {
   return sha256Hex(JSON.stringify(hashedFields(row)));
 }
 
+/** The last entry of each database's chain: appending needs it, and only appendAudit writes the log. */
+const heads = new ConnectionMemo<{ seq: number; hash: string }>();
+
+function chainHead(db: Db): { seq: number; hash: string } {
+  return (
+    heads.get(db.connection) ??
+    heads.set(db.connection, db.get<{ seq: number; hash: string }>("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") ?? { seq: 0, hash: GENESIS })
+  );
+}
+
 export function appendAudit(
   db: Db,
   entry: { at: string; actor: Actor; action: string; targetType: string; targetId: string; changes: unknown; requestId: string | null },
 ): void {
-  const last = db.get<{ seq: number; hash: string }>("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  const last = chainHead(db);
   const row = {
-    seq: (last?.seq ?? 0) + 1,
+    seq: last.seq + 1,
     id: newId("aud"),
     at: entry.at,
     actor_type: entry.actor.type,
@@ -76,14 +86,16 @@ export function appendAudit(
     target_id: entry.targetId,
     changes: JSON.stringify(entry.changes ?? {}),
     request_id: entry.requestId,
-    prev_hash: last?.hash ?? GENESIS,
+    prev_hash: last.hash,
   };
+  const hash = entryHash(row);
   db.run(
     `INSERT INTO audit_log (seq, id, at, actor_type, actor_id, action, target_type, target_id, changes, request_id, prev_hash, hash)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ...hashedFields(row),
-    entryHash(row),
+    hash,
   );
+  heads.set(db.connection, { seq: row.seq, hash });
 }
 
 export function toAuditEntry(row: AuditRow): AuditEntry {

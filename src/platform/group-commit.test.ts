@@ -75,6 +75,44 @@ describe("group commit", () => {
     }
   });
 
+  it("runs a batch without savepoints until a write fails; then the others run again, each in its own", async () => {
+    const connection = open();
+    let savepoints = 0;
+    const savepoint = connection.savepoint.bind(connection);
+    connection.savepoint = (fn) => {
+      savepoints += 1;
+      return savepoint(fn);
+    };
+    const turn = manualTurn();
+    const runs = new Map<string, number>();
+    const write = (label: string, fails = false) =>
+      turn.commits.run(new Db(connection, new DbMeter()), () => {
+        runs.set(label, (runs.get(label) ?? 0) + 1);
+        connection.statement("INSERT INTO items (label) VALUES (?)").run(label);
+        if (fails) throw new Error(`${label} refused`);
+        return label;
+      });
+
+    const clean = [write("a"), write("b")];
+    turn.endTurn();
+    expect(await Promise.all(clean)).toEqual(["a", "b"]);
+    expect(savepoints).toBe(0);
+    expect([...runs.values()]).toEqual([1, 1]);
+
+    // x fails in the optimistic run, which is rolled back (c had run); c, d and y run again isolated, where
+    // y fails alone
+    runs.clear();
+    const mixed = [write("c"), write("x", true), write("d"), write("y", true)];
+    turn.endTurn();
+    const settled = await Promise.allSettled(mixed);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected"]);
+    expect(settled.map((s) => (s.status === "rejected" ? (s.reason as Error).message : s.value))).toEqual(["c", "x refused", "d", "y refused"]);
+    expect(labels(connection)).toEqual(["a", "b", "c", "d"]);
+    expect(Object.fromEntries(runs)).toEqual({ c: 2, x: 1, d: 1, y: 1 });
+    expect(savepoints).toBe(3);
+    expect(connection.inTransaction).toBe(false);
+  });
+
   it("keeps each database's writes in their own transaction", async () => {
     const [one, two] = [open(), open()];
     const turn = manualTurn();

@@ -30,6 +30,32 @@ export interface SqlConnection {
   savepoint<T>(fn: () => T): T;
   /** False after SQLite rolled an open transaction back by itself (a full disk, an I/O error). */
   readonly inTransaction: boolean;
+  /**
+   * Counts the transactions and savepoints rolled back on this connection. A value kept in memory from
+   * inside a transaction is true while this has not moved since (see `ConnectionMemo`).
+   */
+  readonly rollbacks: number;
+}
+
+/**
+ * One value per connection, remembered by the code that reads and writes it (a chain's head, a
+ * setting), so that a write path does not read it back from the database each time. A value is
+ * forgotten when any transaction or savepoint on its connection rolls back, since it may have been
+ * remembered inside it. Only for values that nothing but that code writes: one process owns its
+ * databases (DATA_DIR is locked) and each is one connection.
+ */
+export class ConnectionMemo<T> {
+  private readonly values = new WeakMap<SqlConnection, { value: T; rollbacks: number }>();
+
+  get(connection: SqlConnection): T | undefined {
+    const kept = this.values.get(connection);
+    return kept && kept.rollbacks === connection.rollbacks ? kept.value : undefined;
+  }
+
+  set(connection: SqlConnection, value: T): T {
+    this.values.set(connection, { value, rollbacks: connection.rollbacks });
+    return value;
+  }
 }
 
 /** What one request spent in the database: feeds Server-Timing and /metrics. */

@@ -12,6 +12,7 @@ export class NodeSqlConnection implements SqlConnection {
   private readonly statements = new Map<string, PreparedStatement>();
   readonly db: Database.Database;
   generation = 0;
+  rollbacks = 0;
 
   /**
    * `maxBytes` (0: none) caps the file: a write beyond it fails with SQLITE_FULL, as on a full disk.
@@ -54,7 +55,13 @@ export class NodeSqlConnection implements SqlConnection {
 
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
-    const result = this.db.transaction(fn).immediate();
+    let result: T;
+    try {
+      result = this.db.transaction(fn).immediate();
+    } catch (error) {
+      this.rollbacks += 1;
+      throw error;
+    }
     this.checkpointer?.committed(this.file);
     return result;
   }
@@ -68,6 +75,7 @@ export class NodeSqlConnection implements SqlConnection {
       this.statement("RELEASE write").run();
       return result;
     } catch (error) {
+      this.rollbacks += 1;
       // after a full disk or an I/O error SQLite may have rolled back the whole transaction, savepoint and all
       if (this.db.inTransaction) {
         this.statement("ROLLBACK TO write").run();
