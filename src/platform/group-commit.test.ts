@@ -43,6 +43,9 @@ function manualTurn() {
   };
 }
 
+/** Work writes through a Db, as business code does (its writes move the connection's generation). */
+const writer = (connection: NodeSqlConnection) => new Db(connection, new DbMeter());
+
 const labels = (connection: NodeSqlConnection) =>
   (connection.statement("SELECT label FROM items ORDER BY id").all() as Array<{ label: string }>).map((r) => r.label);
 
@@ -50,8 +53,8 @@ describe("group commit", () => {
   it("commits the writes of one turn together; one that throws is rolled back alone", async () => {
     const connection = open();
     const turn = manualTurn();
-    // the work writes through the connection itself, so whatever time a meter shows is its share of the batch
-    const insert = (label: string) => connection.statement("INSERT INTO items (label) VALUES (?)").run(label);
+    // the work writes through a Db of its own, so whatever time a request's meter shows is its share of the batch
+    const insert = (label: string) => writer(connection).run("INSERT INTO items (label) VALUES (?)", label);
     const meters = [new DbMeter(), new DbMeter(), new DbMeter()];
     const first = turn.commits.run(new Db(connection, meters[0]!), () => insert("a").changes);
     const failing = turn.commits.run(new Db(connection, meters[1]!), () => {
@@ -75,7 +78,7 @@ describe("group commit", () => {
     }
   });
 
-  it("runs a batch without savepoints until a write fails; then the others run again, each in its own", async () => {
+  it("runs a batch without savepoints; a write that fails after writing makes the others run again, each in its own", async () => {
     const connection = open();
     let savepoints = 0;
     const savepoint = connection.savepoint.bind(connection);
@@ -88,7 +91,7 @@ describe("group commit", () => {
     const write = (label: string, fails = false) =>
       turn.commits.run(new Db(connection, new DbMeter()), () => {
         runs.set(label, (runs.get(label) ?? 0) + 1);
-        connection.statement("INSERT INTO items (label) VALUES (?)").run(label);
+        writer(connection).run("INSERT INTO items (label) VALUES (?)", label);
         if (fails) throw new Error(`${label} refused`);
         return label;
       });
@@ -99,7 +102,21 @@ describe("group commit", () => {
     expect(savepoints).toBe(0);
     expect([...runs.values()]).toEqual([1, 1]);
 
-    // x fails in the optimistic run, which is rolled back (c had run); c, d and y run again isolated, where
+    // r is refused before it writes: nothing to undo, the batch goes on without savepoints
+    runs.clear();
+    const refused = turn.commits.run(new Db(connection, new DbMeter()), () => {
+      runs.set("r", 1);
+      writer(connection).get("SELECT count(*) AS n FROM items");
+      throw new Error("r refused");
+    });
+    const after = [write("e"), refused, write("f")];
+    turn.endTurn();
+    expect((await Promise.allSettled(after)).map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(Object.fromEntries(runs)).toEqual({ e: 1, r: 1, f: 1 });
+    expect(savepoints).toBe(0);
+    expect(labels(connection)).toEqual(["a", "b", "e", "f"]);
+
+    // x fails in the optimistic run after writing, which is rolled back (c had run); c, d and y run again isolated, where
     // y fails alone
     runs.clear();
     const mixed = [write("c"), write("x", true), write("d"), write("y", true)];
@@ -107,7 +124,7 @@ describe("group commit", () => {
     const settled = await Promise.allSettled(mixed);
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected"]);
     expect(settled.map((s) => (s.status === "rejected" ? (s.reason as Error).message : s.value))).toEqual(["c", "x refused", "d", "y refused"]);
-    expect(labels(connection)).toEqual(["a", "b", "c", "d"]);
+    expect(labels(connection)).toEqual(["a", "b", "e", "f", "c", "d"]);
     expect(Object.fromEntries(runs)).toEqual({ c: 2, x: 1, d: 1, y: 1 });
     expect(savepoints).toBe(3);
     expect(connection.inTransaction).toBe(false);
@@ -116,9 +133,9 @@ describe("group commit", () => {
   it("keeps each database's writes in their own transaction", async () => {
     const [one, two] = [open(), open()];
     const turn = manualTurn();
-    const a = turn.commits.run(new Db(one, new DbMeter()), () => one.statement("INSERT INTO items (label) VALUES ('one')").run());
+    const a = turn.commits.run(new Db(one, new DbMeter()), () => writer(one).run("INSERT INTO items (label) VALUES ('one')"));
     const b = turn.commits.run(new Db(two, new DbMeter()), () => {
-      two.statement("INSERT INTO items (label) VALUES ('two')").run();
+      writer(two).run("INSERT INTO items (label) VALUES ('two')");
       throw new Error("no");
     });
     turn.endTurn();
@@ -138,7 +155,7 @@ describe("group commit", () => {
     const turn = manualTurn();
     const writes = Array.from({ length: 12 }, (_, i) =>
       turn.commits.run(new Db(connection, new DbMeter()), () =>
-        connection.statement("INSERT INTO items (label, filler) VALUES (?, zeroblob(?))").run(`row-${i}`, pageSize - 200),
+        writer(connection).run("INSERT INTO items (label, filler) VALUES (?, zeroblob(?))", `row-${i}`, pageSize - 200),
       ),
     );
     turn.endTurn();
@@ -149,7 +166,7 @@ describe("group commit", () => {
     expect(connection.inTransaction).toBe(false);
     // and the database takes writes again once there is room
     connection.exec("PRAGMA max_page_count = 1000000");
-    const again = turn.commits.run(new Db(connection, new DbMeter()), () => connection.statement("INSERT INTO items (label) VALUES ('later')").run());
+    const again = turn.commits.run(new Db(connection, new DbMeter()), () => writer(connection).run("INSERT INTO items (label) VALUES ('later')"));
     turn.endTurn();
     await again;
     expect(labels(connection)).toEqual([...acknowledged, "later"]);

@@ -40,9 +40,12 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * arrive together touch the same tail pages of the same tables, so one commit for many is far cheaper.
  *
  * A batch first runs optimistically, without savepoints: a savepoint makes SQLite copy every page a
- * write touches into its sub-journal (measured: ~7 % of a payment's instructions). If a write throws,
- * the whole transaction rolls back, that write fails alone, and the others run again, each in its own
+ * write touches into its sub-journal (measured: ~7 % of a payment's instructions). A write that throws
+ * before it wrote anything (the usual refusal: checks, then writes) simply fails. One that throws after
+ * writing rolls the whole transaction back; it fails alone, and the others run again, each in its own
  * savepoint — so a write's work may run twice, and must keep its effects in the database (or redo them).
+ * Whether a work wrote is told by `connection.generation`, which every writing statement made through
+ * a Db moves: work writes through the Db it was given, never the connection itself.
  * The transaction is opened and committed inside one synchronous flush: no other code can run while
  * it is open, so no reader ever sees a write that is not committed.
  */
@@ -88,10 +91,13 @@ function runBatch(connection: SqlConnection, pending: Pending[], isolated: boole
   connection.transaction(() => {
     pending.forEach((item, index) => {
       if (!isolated) {
+        const generation = connection.generation;
         try {
           outcomes.push({ ok: true, value: item.work() });
         } catch (error) {
-          throw new WriteFailed(index, error);
+          // refused before writing anything: nothing to undo
+          if (connection.generation === generation && connection.inTransaction) outcomes.push({ ok: false, error });
+          else throw new WriteFailed(index, error);
         }
         return;
       }

@@ -9,6 +9,8 @@ export interface RunResult {
 }
 
 export interface PreparedStatement {
+  /** True when the statement cannot change the database (false for INSERT … RETURNING, say). */
+  readonly readonly: boolean;
   all(...params: SqlValue[]): unknown[];
   get(...params: SqlValue[]): unknown;
   run(...params: SqlValue[]): RunResult;
@@ -16,8 +18,9 @@ export interface PreparedStatement {
 
 export interface SqlConnection {
   /**
-   * Bumped by every write made through Db.run. A process owns its DATA_DIR exclusively, so an
-   * in-memory view of this database stays true exactly as long as the generation does not move.
+   * Bumped by every statement made through Db that can write (every Db.run; a Db.get or Db.all of a
+   * statement that is not read-only). A process owns its DATA_DIR exclusively, so an in-memory view of
+   * this database stays true exactly as long as the generation does not move.
    */
   generation: number;
   /** A prepared statement, cached by the connection for its lifetime. */
@@ -76,18 +79,22 @@ export class Db {
 
   all<T>(sql: string, ...params: SqlValue[]): T[] {
     const start = performance.now();
+    const statement = this.connection.statement(sql);
     try {
-      return this.connection.statement(sql).all(...params) as T[];
+      return statement.all(...params) as T[];
     } finally {
+      if (!statement.readonly) this.connection.generation += 1;
       this.count(start);
     }
   }
 
   get<T>(sql: string, ...params: SqlValue[]): T | undefined {
     const start = performance.now();
+    const statement = this.connection.statement(sql);
     try {
-      return this.connection.statement(sql).get(...params) as T | undefined;
+      return statement.get(...params) as T | undefined;
     } finally {
+      if (!statement.readonly) this.connection.generation += 1;
       this.count(start);
     }
   }
