@@ -17,7 +17,11 @@ import { BusinessPool, loadMigrations } from "../src/runtime/node/sqlite.js";
 import { useNativeSha256 } from "../src/platform/crypto.js";
 import { nodeSha256Hex } from "../src/runtime/node/native-hash.js";
 
-export async function benchPaymentWork(payments: number, batch: number): Promise<{ payments: number; batch: number; cpuMicrosPerPayment: number }> {
+export async function benchPaymentWork(
+  payments: number,
+  batch: number,
+  warmUp = Math.min(2_000, payments),
+): Promise<{ payments: number; batch: number; cpuMicrosPerPayment: number }> {
   useNativeSha256(nodeSha256Hex);
   const dir = mkdtempSync(join(tmpdir(), "coreflow-bench-payment-work-"));
   mkdirSync(join(dir, "businesses"));
@@ -74,12 +78,12 @@ export async function benchPaymentWork(payments: number, batch: number): Promise
       await Promise.all(pending);
     }
   };
-  await run(Math.min(2_000, payments)); // warm-up: JIT, page cache
+  await run(warmUp); // JIT, page cache
   const before = process.cpuUsage();
   await run(payments);
   const used = process.cpuUsage(before);
   handle.release();
   pool.closeAll();
   rmSync(dir, { recursive: true, force: true });
-  return { payments, batch, cpuMicrosPerPayment: (used.user + used.system) / payments };
+  return { payments, batch, cpuMicrosPerPayment: payments > 0 ? (used.user + used.system) / payments : 0 };
 }

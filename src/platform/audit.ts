@@ -72,7 +72,17 @@ function chainHead(db: Db): { seq: number; hash: string } {
 
 export function appendAudit(
   db: Db,
-  entry: { at: string; actor: Actor; action: string; targetType: string; targetId: string; changes: unknown; requestId: string | null },
+  entry: {
+    at: string;
+    actor: Actor;
+    action: string;
+    targetType: string;
+    targetId: string;
+    changes: unknown;
+    /** `changes` already serialised by the caller */
+    changesJson?: string;
+    requestId: string | null;
+  },
 ): void {
   const last = chainHead(db);
   const row = {
@@ -84,7 +94,7 @@ export function appendAudit(
     action: entry.action,
     target_type: entry.targetType,
     target_id: entry.targetId,
-    changes: JSON.stringify(entry.changes ?? {}),
+    changes: entry.changesJson ?? JSON.stringify(entry.changes ?? {}),
     request_id: entry.requestId,
     prev_hash: last.hash,
   };

@@ -23,11 +23,14 @@ export interface ChangeRecorder {
  * The events are collected in `events`, to be published once the transaction has committed.
  */
 export function changeRecorder(db: Db, actor: Actor, requestId: string | null, at: string, events: BusinessEvent[]): ChangeRecorder {
+  const actorJson = JSON.stringify(actor);
   return {
     db,
     at,
     record(change) {
-      appendAudit(db, { at, actor, requestId, ...change });
+      // serialised once for both: the event's data is exactly JSON.stringify({ changes, actor })
+      const changesJson = JSON.stringify(change.changes);
+      appendAudit(db, { at, actor, requestId, ...change, changesJson });
       events.push(
         appendEvent(db, {
           at,
@@ -35,6 +38,7 @@ export function changeRecorder(db: Db, actor: Actor, requestId: string | null, a
           subjectType: change.targetType,
           subjectId: change.targetId,
           data: { changes: change.changes, actor },
+          dataJson: `{"changes":${changesJson},"actor":${actorJson}}`,
         }),
       );
     },

@@ -24,7 +24,7 @@ interface EventRow {
 
 export function appendEvent(
   db: Db,
-  event: { at: string; type: string; subjectType: string; subjectId: string; data: unknown },
+  { dataJson, ...event }: { at: string; type: string; subjectType: string; subjectId: string; data: unknown; dataJson?: string },
 ): BusinessEvent {
   const id = newId("evt");
   // seq is the rowid: SQLite gives the next number (events are never deleted), one statement per event
@@ -35,7 +35,7 @@ export function appendEvent(
     event.type,
     event.subjectType,
     event.subjectId,
-    JSON.stringify(event.data ?? null),
+    dataJson ?? JSON.stringify(event.data ?? null),
   )!;
   return { seq: row.seq, id, ...event };
 }
