@@ -22,6 +22,8 @@ export class WalCheckpointer {
   private readonly inFlight = new Set<string>();
   readonly checkpoints = new Counter("coreflow_db_wal_checkpoints_total", "WAL checkpoints done by the checkpoint thread.");
   private stopped = false;
+  /** Settles when the worker has exited, for whatever reason (stop, a crash). */
+  private readonly exited: Promise<void>;
 
   constructor(
     readonly thresholdBytes: number,
@@ -29,6 +31,7 @@ export class WalCheckpointer {
   ) {
     this.worker = new Worker(new URL("./checkpoint-worker.js", import.meta.url));
     this.worker.unref();
+    this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
     this.worker.on("message", (reply: CheckpointReply) => {
       this.inFlight.delete(reply.file);
       if (reply.error) {
@@ -65,9 +68,8 @@ export class WalCheckpointer {
     if (this.stopped) return;
     this.worker.postMessage({ kind: "exit" } satisfies CheckpointRequest);
     this.stopped = true;
-    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
     const limit = setTimeout(() => void this.worker.terminate(), limitMs);
-    await exited;
+    await this.exited;
     clearTimeout(limit);
   }
 
