@@ -14,7 +14,7 @@
 import autocannon from "autocannon";
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { apiCaller, numberArg, startBuiltServer } from "./built-server.mjs";
@@ -27,10 +27,23 @@ const { url } = server;
 
 const call = apiCaller(url);
 const ticks = Number(process.env.CLK_TCK ?? 100);
-/** User + system CPU seconds a process has used so far. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+/** User + system CPU seconds a process (or one of its threads: `/proc/<pid>/task/<tid>`) has used so far. */
+function cpuSeconds(pid, path = `/proc/${pid}`) {
+  const fields = readFileSync(`${path}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
+/** CPU seconds of the process's main thread (the event loop) and of all its threads. */
+function threadSeconds(pid) {
+  let all = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      all += cpuSeconds(pid, `/proc/${pid}/task/${tid}`);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return { main: cpuSeconds(pid, `/proc/${pid}/task/${pid}`), all };
 }
 
 /** The baseline, measured in the same run: a bare node:http server answering "hello". */
@@ -63,6 +76,7 @@ try {
   // `status`: what every answer must be (2xx unless a refusal is being measured)
   async function measure(name, options, pid = server.pid, status = "2xx") {
     const cpuBefore = cpuSeconds(pid);
+    const threadsBefore = threadSeconds(pid);
     const started = performance.now();
     let last = started;
     // autocannon stops on its one-second tick: the run ends at the last answer, not at the tick
@@ -73,6 +87,9 @@ try {
       });
     });
     const cpu = cpuSeconds(pid) - cpuBefore;
+    const threadsAfter = threadSeconds(pid);
+    // the event loop's share; the rest is V8's GC and compiler threads and the WAL checkpoint thread
+    const mainShare = (threadsAfter.main - threadsBefore.main) / Math.max(1e-9, threadsAfter.all - threadsBefore.all);
     const seconds = (last - started) / 1000;
     const answered = result["2xx"] + result.non2xx;
     const micros = (cpu / answered) * 1e6;
@@ -81,7 +98,7 @@ try {
     const ratio = hello && pid === server.pid ? `  = ${(micros / hello).toFixed(1)}× hello` : "";
     const statuses = Object.keys(result.statusCodeStats ?? {}).join(",");
     console.log(
-      `${name.padEnd(40)} ${(answered / seconds).toFixed(0).padStart(6)} answers/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio}  (status ${statuses}, ${result.errors} errors)`,
+      `${name.padEnd(40)} ${(answered / seconds).toFixed(0).padStart(6)} answers/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio} (${(100 * mainShare).toFixed(0)} % event loop)  (status ${statuses}, ${result.errors} errors)`,
     );
     const wrong = status === "2xx" ? result.non2xx : answered - (result.statusCodeStats?.[status]?.count ?? 0);
     if (wrong > 0 || result.errors > 0) failures.push(`${name}: ${wrong} answers other than ${status}, ${result.errors} errors`);
