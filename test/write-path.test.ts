@@ -75,6 +75,29 @@ describe("Idempotency-Key", () => {
     expect(keys.body.data).toHaveLength(1);
   });
 
+  it("removes expired records a few at a time as new ones are stored", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const db = new Database(join(server.dataDir, "businesses", `${id}.db`));
+    try {
+      // three records older than the 24 h retention, as if left by yesterday's requests
+      const old = Date.now() - 25 * 60 * 60 * 1000;
+      const insert = db.prepare("INSERT INTO idempotency_records VALUES (?, ?, 'POST', '/x', 'h', 201, '{}', ?)");
+      for (const key of ["old-1", "old-2", "old-3"]) insert.run(`user:${owner.userId}`, key, old);
+      const count = () => (db.prepare("SELECT count(*) AS n FROM idempotency_records WHERE created_ms < ?").get(Date.now() - 60_000) as { n: number }).n;
+      expect(count()).toBe(3);
+      // 16 stored responses in one business make at least one sweep
+      for (let i = 0; i < 16; i++) {
+        const res = await api.post(`/businesses/${id}/companies`, { name: `Swept ${i}` }, { token: owner.token, headers: { "Idempotency-Key": `sweep-${i}` } });
+        expect(res.status).toBe(201);
+      }
+      expect(count()).toBe(0);
+      expect((db.prepare("SELECT count(*) AS n FROM idempotency_records").get() as { n: number }).n).toBe(16);
+    } finally {
+      db.close();
+    }
+  });
+
   it("applies a burst of concurrent repeats exactly once", async () => {
     const owner = await registerUser(api);
     const id = await createBusiness(api, owner.token);

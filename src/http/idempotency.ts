@@ -1,12 +1,16 @@
 import type { MiddlewareHandler } from "hono";
 import { sha256Hex } from "../platform/crypto.js";
 import { badRequest, conflict } from "../platform/problem.js";
-import type { Db } from "../platform/sql.js";
+import type { Db, SqlConnection } from "../platform/sql.js";
 import type { AppContext, AppEnv } from "./context.js";
 import { jsonResponse } from "./resource.js";
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** Expired records are removed SWEEP_SIZE at a time, once every SWEEP_EVERY stored responses of a database. */
+const SWEEP_EVERY = 16;
+const SWEEP_SIZE = 64;
+const storedSinceSweep = new WeakMap<SqlConnection, number>();
 
 export interface IdempotencyClaim {
   principal: string;
@@ -62,10 +66,15 @@ export function rememberResponse(db: Db, claim: IdempotencyClaim, status: number
     body,
     now,
   );
-  // expired records go a few at a time, so no request pays for a large sweep
+  // expired records go a few at a time, faster than records are made, so no request pays for a large
+  // sweep and most pay for none (they are never answered from: priorResponse reads live records only)
+  const stored = (storedSinceSweep.get(db.connection) ?? 0) + 1;
+  storedSinceSweep.set(db.connection, stored % SWEEP_EVERY);
+  if (stored < SWEEP_EVERY) return;
   db.run(
-    "DELETE FROM idempotency_records WHERE (principal, key) IN (SELECT principal, key FROM idempotency_records WHERE created_ms < ? LIMIT 16)",
+    "DELETE FROM idempotency_records WHERE (principal, key) IN (SELECT principal, key FROM idempotency_records WHERE created_ms < ? LIMIT ?)",
     now - RETENTION_MS,
+    SWEEP_SIZE,
   );
 }
 
