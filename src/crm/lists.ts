@@ -1,4 +1,5 @@
 import type { SqlValue } from "../platform/sql.js";
+import { idFloorAt } from "../platform/ids.js";
 
 /**
  * How each CRM list is filtered, sorted and searched, and the one SQL builder for all of them. Pure:
@@ -151,18 +152,8 @@ export interface ListParams {
  */
 export const SORTED_SEARCH_WALK_FROM = 600;
 
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-
 /** The smallest id of a record created at or after `iso` (ids begin with 10 base32 digits of milliseconds). */
-export function idFloor(prefix: string, iso: string): string {
-  let t = Math.max(0, Math.min(Date.parse(iso), 32 ** 10 - 1));
-  let time = "";
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  return `${prefix}_${time}`;
-}
+export const idFloor = (prefix: string, iso: string): string => idFloorAt(prefix, Date.parse(iso));
 
 /** Whether a search under this sort reads a bucketed full-text index (ListSpec.sortedFts) rather than counting its matches to pick a strategy. */
 export const hasSortedSearchIndex = (spec: ListSpec, sortName: string) => spec.sortedFts?.sort === sortName;

@@ -28,7 +28,7 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     let timing = `app;dur=${total.toFixed(3)}`;
     if (meter.statements > 0) timing += `, db;dur=${meter.durationMs.toFixed(3)};desc="${meter.statements} statements"`;
     deps.responseHeaders(c, SECURITY_HEADERS);
-    deps.responseHeaders(c, { "X-Request-Id": requestId, "Server-Timing": timing });
+    deps.responseHeaders(c, { "x-request-id": requestId, "server-timing": timing });
     const route = c.req.routePath || "unmatched";
     const status = c.res.status;
     deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(status) });

@@ -27,24 +27,32 @@ const pool = new Uint8Array(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 
 /**
- * Cryptographically random bytes. Small requests are served from a pool refilled 4 KiB at a time:
- * a write creates several ids, and one call into the system's generator per id was a measurable
- * share of a payment's CPU time.
+ * Fills `bytes` with cryptographically random bytes. Small requests are served from a pool refilled
+ * 4 KiB at a time: a write creates several ids, and one call into the system's generator per id was a
+ * measurable share of a payment's CPU time.
  */
-export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
+export function fillRandom(bytes: Uint8Array<ArrayBuffer>): void {
+  const length = bytes.length;
   if (length > 256) {
     crypto.getRandomValues(bytes);
-    return bytes;
+    return;
   }
   if (poolOffset + length > POOL_SIZE) {
     crypto.getRandomValues(pool);
     poolOffset = 0;
   }
-  bytes.set(pool.subarray(poolOffset, poolOffset + length));
-  // spent bytes are zeroed so no later reader of the pool could see them again
-  pool.fill(0, poolOffset, poolOffset + length);
+  for (let i = 0; i < length; i++) {
+    bytes[i] = pool[poolOffset + i]!;
+    // spent bytes are zeroed so no later reader of the pool could see them again
+    pool[poolOffset + i] = 0;
+  }
   poolOffset += length;
+}
+
+/** `length` cryptographically random bytes (see fillRandom). */
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(length);
+  fillRandom(bytes);
   return bytes;
 }
 
