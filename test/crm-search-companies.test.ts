@@ -8,11 +8,11 @@
  * across cursor pages, one statement a page — and the index must hold exactly one entry per company, under
  * its current bucket, with no bucket past 128 companies.
  */
-import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SORTED_SEARCH_WALK_FROM } from "../src/crm/lists.js";
 import { allPages, type Client, client, createBusiness, pagedIds, registerUser } from "./support/api.js";
+import { COMPANIES_BY_NAME, expectBuckets } from "./support/crm-buckets.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -89,27 +89,12 @@ async function expectExact(all: Company[], word: string) {
 }
 
 function checkIndex(expected: number) {
-  const db = new Database(join(server.dataDir, "businesses", `${businessId}.db`), { readonly: true, fileMustExist: true });
-  try {
-    // buckets follow the name order (the column's NOCASE), every company has one, none holds more than 128
-    const disorder = db.prepare("SELECT count(*) AS n FROM (SELECT name_bucket, lag(name_bucket) OVER (ORDER BY name, id) AS prev FROM companies) WHERE name_bucket < prev").get() as { n: number };
-    expect(disorder.n).toBe(0);
-    const unbucketed = db.prepare("SELECT count(*) AS n FROM companies WHERE name_bucket = 0").get() as { n: number };
-    expect(unbucketed.n).toBe(0);
-    const biggest = db.prepare("SELECT max(n) AS n FROM (SELECT count(*) AS n FROM companies GROUP BY name_bucket)").get() as { n: number };
-    expect(biggest.n).toBeLessThanOrEqual(128);
+  // buckets follow the name order (the column's NOCASE)
+  expectBuckets(join(server.dataDir, "businesses", `${businessId}.db`), COMPANIES_BY_NAME, expected, (db) => {
     // the run of plain "globex" (any case) is longer than a bucket, so it is split over several
     const globexBuckets = db.prepare("SELECT count(DISTINCT name_bucket) AS n FROM companies WHERE name = 'GLOBEX'").get() as { n: number };
     expect(globexBuckets.n).toBeGreaterThan(1);
-    // exactly one entry per company, under its current bucket (as text: the keys exceed 2^53); a full
-    // scan of the contentless index lists every rowid it holds
-    const indexed = db.prepare("SELECT CAST(rowid AS TEXT) AS k FROM companies_sorted_fts ORDER BY rowid").all();
-    const keys = db.prepare("SELECT CAST((name_bucket << 32) | seq AS TEXT) AS k FROM companies ORDER BY (name_bucket << 32) | seq").all();
-    expect(keys).toHaveLength(expected);
-    expect(indexed).toEqual(keys);
-  } finally {
-    db.close();
-  }
+  });
 }
 
 describe("companies searched and sorted by name", () => {

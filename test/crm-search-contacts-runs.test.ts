@@ -10,8 +10,8 @@ import Database from "better-sqlite3";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allPages, type Client, client, createBusiness, pagedIds, registerUser } from "./support/api.js";
-import { expectContactBuckets } from "./support/crm-buckets.js";
+import { allPages, type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { CONTACTS_BY_NAME, type Contact, expectBuckets, expectSearchByName } from "./support/crm-buckets.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -20,14 +20,6 @@ let token: string;
 let B: string;
 let businessId: string;
 let dataDir: string;
-
-interface Contact {
-  id: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  title: string | null;
-}
 
 const dbFile = () => join(dataDir, "businesses", `${businessId}.db`);
 
@@ -82,11 +74,6 @@ afterAll(async () => {
   if (dataDir) removeDataDir(dataDir);
 });
 
-const words = (c: Contact) => [c.firstName, c.lastName, c.email ?? "", c.title ?? ""].join(" ").toLowerCase().split(/[^a-z0-9]+/);
-const matches = (c: Contact, word: string) => words(c).some((w) => w.startsWith(word));
-const key = (c: Contact) => `${c.lastName} ${c.firstName}`.toLowerCase();
-const byName = (a: Contact, b: Contact) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
 function checkIndex(expected: number) {
   const db = new Database(dbFile(), { readonly: true, fileMustExist: true });
   try {
@@ -94,16 +81,13 @@ function checkIndex(expected: number) {
   } finally {
     db.close();
   }
-  expectContactBuckets(dbFile(), expected);
+  expectBuckets(dbFile(), CONTACTS_BY_NAME, expected);
 }
 
 async function expectExact(word: string, expected: number) {
   const all = await allPages<Contact>(api, `${B}/contacts`, token);
   expect(all).toHaveLength(expected);
-  const ascending = all.filter((c) => matches(c, word)).sort(byName).map((c) => c.id);
-  expect(ascending.length, `matches of ${word}`).toBeGreaterThan(0);
-  expect((await pagedIds(api, `${B}/contacts?q=${word}&sort=name`, token, 40)).ids, `q=${word} sort=name`).toEqual(ascending);
-  expect((await pagedIds(api, `${B}/contacts?q=${word}&sort=-name`, token, 40)).ids, `q=${word} sort=-name`).toEqual([...ascending].reverse());
+  await expectSearchByName(api, B, token, all, word, 40);
 }
 
 describe("contacts' name buckets that overflowed before migration 0009", () => {

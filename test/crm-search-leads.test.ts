@@ -7,11 +7,11 @@
  * hold exactly one entry per lead, under its current bucket, with no bucket past 128 leads — also after
  * thousands of unscored leads have all joined the end of the unscored run (the split's gap rule, 0007).
  */
-import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SORTED_SEARCH_WALK_FROM } from "../src/crm/lists.js";
 import { allPages, type Client, client, createBusiness, pagedIds, registerUser } from "./support/api.js";
+import { expectBuckets, LEADS_BY_SCORE } from "./support/crm-buckets.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -84,26 +84,11 @@ async function expectExact(all: Lead[], word: string) {
 }
 
 function checkIndex(expected: number) {
-  const db = new Database(join(server.dataDir, "businesses", `${businessId}.db`), { readonly: true, fileMustExist: true });
-  try {
-    // buckets follow the score order, every lead has one, none holds more than 128
-    const disorder = db.prepare("SELECT count(*) AS n FROM (SELECT score_bucket, lag(score_bucket) OVER (ORDER BY score_sort, id) AS prev FROM leads) WHERE score_bucket < prev").get() as { n: number };
-    expect(disorder.n).toBe(0);
-    const unbucketed = db.prepare("SELECT count(*) AS n FROM leads WHERE score_bucket = 0").get() as { n: number };
-    expect(unbucketed.n).toBe(0);
-    const biggest = db.prepare("SELECT max(n) AS n FROM (SELECT count(*) AS n FROM leads GROUP BY score_bucket)").get() as { n: number };
-    expect(biggest.n).toBeLessThanOrEqual(128);
+  expectBuckets(join(server.dataDir, "businesses", `${businessId}.db`), LEADS_BY_SCORE, expected, (db) => {
     // the unscored leads are one run in sort order, split over several buckets
     const nullBuckets = db.prepare("SELECT count(DISTINCT score_bucket) AS n FROM leads WHERE score IS NULL").get() as { n: number };
     expect(nullBuckets.n).toBeGreaterThan(1);
-    // exactly one entry per lead, under its current bucket (as text: the keys exceed 2^53)
-    const indexed = db.prepare("SELECT CAST(rowid AS TEXT) AS k FROM leads_sorted_fts WHERE leads_sorted_fts MATCH '\"lead\"' ORDER BY rowid").all();
-    const keys = db.prepare("SELECT CAST((score_bucket << 32) | seq AS TEXT) AS k FROM leads ORDER BY (score_bucket << 32) | seq").all();
-    expect(keys).toHaveLength(expected);
-    expect(indexed).toEqual(keys);
-  } finally {
-    db.close();
-  }
+  });
 }
 
 describe("leads searched and sorted by score", () => {
