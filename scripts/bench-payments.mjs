@@ -12,12 +12,11 @@
 // payments, every acknowledged entry must be in the journal and the trial balance must balance — exit 1
 // otherwise (exit 0 says nothing about speed; the figures are printed).
 import autocannon from "autocannon";
-import { build } from "esbuild";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { apiCaller, numberArg, startBuiltServer } from "./built-server.mjs";
+import { join } from "node:path";
+import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer } from "./built-server.mjs";
 
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
@@ -57,19 +56,9 @@ async function startHello() {
 
 const failures = [];
 try {
-  const { accessToken: token } = await call("POST", "/auth/register", { email: `bench-${Date.now()}@example.com`, password: "correct horse battery staple", name: "Bench" });
-  const business = (await call("POST", "/businesses", { name: "Payments bench", baseCurrency: "USD" }, token)).id;
-  const base = `/businesses/${business}`;
-  const customer = (await call("POST", `${base}/companies`, { name: "A customer" }, token)).id;
+  const { token, base, invoice } = await payableInvoice(call, "Payments bench");
   const accounts = (await call("GET", `${base}/accounts?limit=200`, undefined, token)).data;
   const account = (code) => accounts.find((a) => a.code === code).id;
-  const invoice = await call(
-    "POST",
-    `${base}/invoices`,
-    { customerId: customer, currency: "USD", issueDate: "2026-01-01", dueDate: "2026-01-31", lines: [{ description: "Large", quantity: "1000", unitPrice: 10_000_000_000, taxRate: "0" }] },
-    token,
-  );
-  await call("POST", `${base}/invoices/${invoice.id}/issue`, undefined, token);
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
   const perRequest = new Map();
@@ -140,9 +129,7 @@ try {
   console.log(`checks: amountPaid ${after.amountPaid} = acknowledged ${paid}; rent ${rent} = ${posted} entries × 100; trial balance ${trial.totals.debit} = ${trial.totals.credit}`);
 
   // the floor: a payment's own work in process, without HTTP, through the same group commit
-  const bundle = resolve("dist/bench-payments-work.mjs");
-  await build({ entryPoints: ["scripts/bench-payments-work.ts"], bundle: true, platform: "node", format: "esm", packages: "external", outfile: bundle, logLevel: "warning" });
-  const { benchPaymentWork } = await import(bundle);
+  const { benchPaymentWork } = await import(await bundlePaymentWork());
   for (const batch of [1, 32]) {
     const work = await benchPaymentWork(Math.min(count, 10_000), batch);
     const hello = perRequest.get("baseline: bare node:http hello");

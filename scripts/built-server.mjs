@@ -1,14 +1,17 @@
 // Starts the built server (dist/server.js) for the benchmark scripts, on a free loopback port.
+import { build } from "esbuild";
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 
 /**
  * Resolves once the server logs "listening"; `stop()` sends SIGTERM and waits for the exit.
  * SERVER_NODE_ARGS (space-separated) go to the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ * `wrapper`: a command the server's node runs under (e.g. valgrind), with more time to start.
  */
-export async function startBuiltServer(dataDir, env = {}) {
+export async function startBuiltServer(dataDir, env = {}, { wrapper = [], startLimitMs = 20_000 } = {}) {
   const nodeArgs = (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, resolve("dist/server.js")], {
+  const command = [...wrapper, process.execPath, ...nodeArgs, resolve("dist/server.js")];
+  const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", RATE_LIMIT_PER_SECOND: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -16,8 +19,8 @@ export async function startBuiltServer(dataDir, env = {}) {
   const url = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGTERM");
-      reject(new Error("server did not start within 20 s"));
-    }, 20_000);
+      reject(new Error(`server did not start within ${startLimitMs / 1000} s`));
+    }, startLimitMs);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening`));
@@ -67,4 +70,29 @@ export function apiCaller(url) {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
+}
+
+/**
+ * What the payment benchmarks pay into: a new owner and business, a customer, and one issued invoice of
+ * 10^13 cents, so that any number of 1-cent payments fits. Returns the token, the business's path and the invoice.
+ */
+export async function payableInvoice(call, name) {
+  const { accessToken: token } = await call("POST", "/auth/register", { email: `bench-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`, password: "correct horse battery staple", name: "Bench" });
+  const base = `/businesses/${(await call("POST", "/businesses", { name, baseCurrency: "USD" }, token)).id}`;
+  const customer = (await call("POST", `${base}/companies`, { name: "A customer" }, token)).id;
+  const invoice = await call(
+    "POST",
+    `${base}/invoices`,
+    { customerId: customer, currency: "USD", issueDate: "2026-01-01", dueDate: "2026-01-31", lines: [{ description: "Large", quantity: "1000", unitPrice: 10_000_000_000, taxRate: "0" }] },
+    token,
+  );
+  await call("POST", `${base}/invoices/${invoice.id}/issue`, undefined, token);
+  return { token, base, invoice };
+}
+
+/** Bundles scripts/bench-payments-work.ts (a payment's own work, in process) and returns the bundle's path. */
+export async function bundlePaymentWork() {
+  const outfile = resolve("dist/bench-payments-work.mjs");
+  await build({ entryPoints: ["scripts/bench-payments-work.ts"], bundle: true, platform: "node", format: "esm", packages: "external", outfile, logLevel: "warning" });
+  return outfile;
 }
