@@ -12,7 +12,7 @@ import { type AppDeps, type AppEnv, actorOf, type Principal } from "./context.js
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Request id, per-request database meter, Server-Timing, metrics and the access log. */
+/** Request id, per-request database meter, Server-Timing and security headers, metrics and the access log. */
 export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
