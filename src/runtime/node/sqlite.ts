@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import type { BusinessDatabases, BusinessHandle } from "../../http/context.js";
 import type { WalCheckpointer } from "./checkpointer.js";
 import { type Migration, migrate, type PreparedStatement, type SqlConnection } from "../../platform/sql.js";
+import { NodeStatement } from "./statement.js";
 
 export type Synchronous = "NORMAL" | "FULL";
 
@@ -43,7 +44,7 @@ export class NodeSqlConnection implements SqlConnection {
   statement(sql: string): PreparedStatement {
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.db.prepare(sql) as unknown as PreparedStatement;
+      statement = new NodeStatement(this.db.prepare(sql));
       this.statements.set(sql, statement);
     }
     return statement;
