@@ -240,6 +240,13 @@ describe("journal", () => {
     const tb = await trialBalance(s);
     expect(tb.accounts).toEqual([]);
     await assertLedgerConsistent(s);
+    // entries posted by hand are audited as themselves
+    const audit = (await allPages(api, `${s.base}/audit`, s.token)).filter((e) => e.targetType === "journal_entry");
+    expect(audit.map((e) => [e.action, e.targetId])).toEqual([
+      ["journal_entry.posted", entry.body.id],
+      ["journal_entry.posted", reversal.body.id],
+      ["journal_entry.reversed", entry.body.id],
+    ]);
   });
 
   it("refuses postings on or before the lock date", async () => {
@@ -501,6 +508,23 @@ describe("invoices and payments", () => {
     expect(balances.get(s.accounts.receivable!.id)).toBe(0);
     expect(balances.get(s.accounts.cash!.id)).toBe(0);
     expect((await trialBalance(s)).accounts).toEqual([]);
+    // one audit entry per thing done: a document's entries are named in its own, not audited apart
+    const audit = await allPages(api, `${s.base}/audit`, s.token);
+    expect(audit.filter((e) => e.targetType === "journal_entry")).toEqual([]);
+    expect(audit.filter((e) => ["invoice", "payment"].includes(e.targetType)).map((e) => e.action)).toEqual([
+      "invoice.created",
+      "invoice.issued",
+      "payment.created",
+      "payment.created",
+      "payment.voided",
+      "payment.voided",
+      "invoice.voided",
+    ]);
+    const named = (action: string, id: string) => audit.find((e) => e.action === action && e.targetId === id).changes.entryId;
+    expect(named("payment.created", p2.body.id)).toBe(p2.body.entryId);
+    expect(named("payment.voided", p2.body.id)).toBe(voided.body.voidEntryId);
+    expect(named("invoice.issued", inv.body.id)).toBe((await api.get(`${s.base}/journal-entries?source=invoice`, { token: s.token })).body.data[0].id);
+    expect(named("invoice.voided", inv.body.id)).toBe(voidedInvoice.body.voidEntryId);
   });
 
   it("derives overdue from the due date and filters by status", async () => {

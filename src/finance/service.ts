@@ -194,6 +194,12 @@ export interface EntryToPost {
 }
 
 /**
+ * An invoice's or a payment's entries are recorded (audit entry and event) in the document's own change,
+ * which names the entry: one record per thing a user did, as Stripe publishes one event per API action.
+ */
+const postedByDocument = (source: store.EntryRow["source_type"]) => source === "invoice" || source === "payment";
+
+/**
  * The one way anything reaches the ledger: the date must be open, every account must exist, be active
  * and accept the line's currency, and the entry must balance per currency and in the base currency.
  */
@@ -236,19 +242,21 @@ export function postEntry(
     counterparty_business_id: entry.counterpartyBusinessId ?? null,
   };
   const seq = store.insertEntry(db, row, entry.lines);
-  rec.record({
-    action: "journal_entry.posted",
-    targetType: "journal_entry",
-    targetId: row.id,
-    changes: {
-      date: row.date,
-      source: row.source_type,
-      sourceId: row.source_id,
-      reversalOf: row.reversal_of,
-      lines: entry.lines.length,
-      ...(row.counterparty_business_id ? { counterpartyBusinessId: row.counterparty_business_id } : {}),
-    },
-  });
+  if (!postedByDocument(row.source_type)) {
+    rec.record({
+      action: "journal_entry.posted",
+      targetType: "journal_entry",
+      targetId: row.id,
+      changes: {
+        date: row.date,
+        source: row.source_type,
+        sourceId: row.source_id,
+        reversalOf: row.reversal_of,
+        lines: entry.lines.length,
+        ...(row.counterparty_business_id ? { counterpartyBusinessId: row.counterparty_business_id } : {}),
+      },
+    });
+  }
   return { ...row, seq, reversed_by: null };
 }
 
@@ -360,14 +368,16 @@ function postReversal(
   const lines = reversed(store.entryPostings(rec.db, original.seq).map(toPriced));
   const reversal = postEntry(scope, rec, { date, memo, sourceType, sourceId, reversalOf: original.id, lines });
   store.markReversed(rec.db, original.id, reversal.id);
-  rec.record({ action: "journal_entry.reversed", targetType: "journal_entry", targetId: original.id, changes: { reversedBy: reversal.id } });
+  if (!postedByDocument(sourceType)) {
+    rec.record({ action: "journal_entry.reversed", targetType: "journal_entry", targetId: original.id, changes: { reversedBy: reversal.id } });
+  }
   return reversal;
 }
 
 export function reverseJournalEntry(scope: BusinessScope, rec: ChangeRecorder, entryId: string, input: { date?: string; memo?: string }) {
   const original = store.findEntry(rec.db, entryId);
   if (!original) throw notFound("No such journal entry.");
-  if (original.source_type === "invoice" || original.source_type === "payment") {
+  if (postedByDocument(original.source_type)) {
     throw unprocessable(`This entry belongs to a ${original.source_type}: void the ${original.source_type} instead.`);
   }
   if (original.reversal_of) throw unprocessable("This entry is itself a reversal; post a new entry instead.");
@@ -795,7 +805,7 @@ export function createPayment(
   };
   store.insertPayment(db, row);
   store.setInvoicePaid(db, { id: invoice.id, amount_paid: invoice.amount_paid + input.amount, base_cleared: invoice.base_cleared + row.base_cleared, updated_at: rec.at });
-  rec.record({ action: "payment.created", targetType: "payment", targetId: id, changes: { invoiceId: invoice.id, amount: input.amount, currency: invoice.currency, date: input.date } });
+  rec.record({ action: "payment.created", targetType: "payment", targetId: id, changes: { invoiceId: invoice.id, amount: input.amount, currency: invoice.currency, date: input.date, entryId: entry.id } });
   return paymentView(scope.baseCurrency, row);
 }
 
