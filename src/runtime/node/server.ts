@@ -20,7 +20,7 @@ import { WalCheckpointer } from "./checkpointer.js";
 import { readConfig } from "./config.js";
 import { loadSigningKey, lockDataDir } from "./data-dir.js";
 import { nodeSha256Hex } from "./native-hash.js";
-import { onServerResponse } from "./response-headers.js";
+import { AnswerResponse, onServerResponse } from "./response-headers.js";
 import { smtpTransport } from "./smtp.js";
 import { BusinessPool, loadMigrations, NodeSqlConnection } from "./sqlite.js";
 
@@ -134,7 +134,7 @@ const listener = getRequestListener(
         : problemResponse(new ProblemError(500, "internal", "Something went wrong on our side; it has been logged.")),
   },
 );
-const server = createServer(listener);
+const server = createServer({ ServerResponse: AnswerResponse }, listener);
 server.listen(config.port, config.host);
 
 /** Requests Node's HTTP parser refuses (bytes not allowed in a request line, headers over the size limit). */
