@@ -17,7 +17,7 @@ import type { AppDeps, AppEnv } from "./context.js";
 import { DOCS_HTML, DOCS_SCRIPT } from "./docs-page.js";
 import { problemResponse, toProblemResponse, validationHook } from "./errors.js";
 import { idempotencyGate } from "./idempotency.js";
-import { authenticate, businessScope, rateLimit, requestContext } from "./pipeline.js";
+import { admitCaller, businessScope, requestContext } from "./pipeline.js";
 
 export const API_VERSION = "0.1.0";
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -62,17 +62,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
   });
 
-  const requireCredentials = authenticate(deps, identity);
-  const limit = rateLimit(deps);
+  const admit = admitCaller(deps, identity);
   app.use("/api/v1/*", async (c, next) => {
-    if (PUBLIC_API.has(c.req.path)) return next();
-    await requireCredentials(c, async () => {
-      await limit(c, next);
-    });
+    if (!PUBLIC_API.has(c.req.path)) await admit(c);
+    return next();
   });
-  const admit = businessScope(deps);
+  const scope = businessScope(deps);
   for (const path of ["/api/v1/businesses/:businessId", "/api/v1/businesses/:businessId/*"]) {
-    app.use(path, admit, idempotencyGate);
+    app.use(path, scope, idempotencyGate);
   }
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
