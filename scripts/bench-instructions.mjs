@@ -1,14 +1,17 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|refused|health|work] [--warm 2000] [--requests 2000]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|refused|health|work] [--warm 8000] [--requests 4000]
 // On shared machines timings drift by 2x between runs; instruction counts far less (measured: ~3 % between
 // runs in process, ~8 % for the whole server), so a few runs show what a change to the request path saves. Two servers run under callgrind side by side, each
 // on a fresh data directory: one answers `warm` requests, the other `warm + requests`; the difference of
 // their totals divided by `requests` is the steady-state cost of one request (start-up, sign-up and JIT
 // warm-up cancel out). Counts user-space instructions of every thread (GC helpers, the checkpoint
 // thread's work is off: WAL_CHECKPOINT_MB=0); system calls are not counted. Concurrency makes batch
-// sizes and GC timing vary between runs. `work`: a payment's own work in
+// sizes and GC timing vary between runs. The warm-up is long because V8 keeps optimising for thousands
+// of payments (--trace-opt on the server: 408 functions optimised in the first 2,000 payments, 140 in
+// the next 6,000, ~15 per 6,000 after that); in the 6,000 payments after a warm-up of 2,000, 95k of the
+// 832k instructions a payment counted were still TurboFan compiling (callgrind, per function). `work`: a payment's own work in
 // process, without HTTP, 32 to a commit (scripts/bench-payments-work.ts), counted the same way.
-// Takes 2–5 minutes.
+// Takes 3–8 minutes.
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -19,8 +22,8 @@ import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServ
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
 if (!["payment", "refused", "health", "work"].includes(scenario)) throw new Error("--scenario is payment, refused, health or work");
-const warm = numberArg("warm", 2000);
-const requests = numberArg("requests", 2000);
+const warm = numberArg("warm", 8000);
+const requests = numberArg("requests", 4000);
 
 /** The instructions callgrind counted, over all threads. */
 const instructionsIn = (file) => [...readFileSync(file, "utf8").matchAll(/^totals: (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
