@@ -18,6 +18,7 @@ import { DOCS_HTML, DOCS_SCRIPT } from "./docs-page.js";
 import { problemResponse, toProblemResponse, validationHook } from "./errors.js";
 import { idempotencyGate } from "./idempotency.js";
 import { admitCaller, businessScope, requestContext } from "./pipeline.js";
+import { SegmentRouter } from "./router.js";
 
 export const API_VERSION = "0.1.0";
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,7 +34,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   deps.metrics.add(new Gauge("coreflow_business_handles_open", "Business databases currently open.", () => deps.businesses.openCount()));
   deps.metrics.add(new Gauge("coreflow_sse_subscribers", "Live event-stream subscribers.", () => deps.bus.subscriberCount()));
 
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook, router: new SegmentRouter() });
   app.use("*", requestContext(deps));
   if (deps.config.corsOrigins.length > 0) {
     app.use(

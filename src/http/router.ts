@@ -1,0 +1,102 @@
+import type { ParamIndexMap, Result, Router } from "hono/router";
+
+/** One registered handler: its method ("ALL" for middleware), registration order and the pair Hono reads. */
+interface Route<T> {
+  method: string;
+  order: number;
+  entry: [T, ParamIndexMap];
+}
+
+interface Segment<T> {
+  routes: Route<T>[];
+  fixed: Map<string, Segment<T>>;
+  /** `:name` — any one non-empty segment (the name is the route's: each route maps it to a position) */
+  param?: Segment<T>;
+  /** a trailing `*` — the path so far, and anything below it */
+  rest?: Segment<T>;
+}
+
+const segment = <T>(): Segment<T> => ({ routes: [], fixed: new Map() });
+
+/**
+ * Hono's router for this app: a trie of path segments that matches what Hono's TrieRouter matches for
+ * the route shapes the app uses — fixed segments, `:name` parameters and a trailing `*` — and refuses
+ * any other shape when the route is added. Hono's RegExpRouter cannot take routes where a fixed and a
+ * parameter segment are siblings (`companies/export` beside `companies/:companyId`), and its
+ * TrieRouter builds parameter objects, node lists and a sorted copy for every request; here a match
+ * costs the split path (which is also where parameter values are read from), the list of matches and
+ * the answer. Every matching handler comes back in the order it was added, as Hono's routers do.
+ */
+export class SegmentRouter<T> implements Router<T> {
+  readonly name = "SegmentRouter";
+  private readonly root = segment<T>();
+  private added = 0;
+
+  add(method: string, path: string, handler: T): void {
+    if (/[?{}]/.test(path)) throw new Error(`SegmentRouter: optional and pattern parameters are not supported: ${path}`);
+    const parts = splitPath(path);
+    const params: ParamIndexMap = Object.create(null);
+    let node = this.root;
+    parts.forEach((part, i) => {
+      if (part === "*" && i === parts.length - 1) {
+        node.rest ??= segment();
+        node = node.rest;
+      } else if (part.includes("*")) {
+        throw new Error(`SegmentRouter: * only as a path's last segment: ${path}`);
+      } else if (part.startsWith(":")) {
+        if (part.slice(1) in params) throw new Error(`SegmentRouter: a parameter name twice in one path: ${path}`);
+        params[part.slice(1)] = i;
+        node.param ??= segment();
+        node = node.param;
+      } else {
+        let next = node.fixed.get(part);
+        if (!next) node.fixed.set(part, (next = segment()));
+        node = next;
+      }
+    });
+    node.routes.push({ method, order: this.added++, entry: [handler, params] });
+  }
+
+  match(method: string, path: string): Result<T> {
+    const parts = splitPath(path);
+    const found: Route<T>[] = [];
+    collect(this.root, parts, 0, method, found);
+    // insertion sort by registration order: a handful of matches, nearly in order already
+    for (let i = 1; i < found.length; i++) {
+      const route = found[i]!;
+      let j = i - 1;
+      while (j >= 0 && found[j]!.order > route.order) {
+        found[j + 1] = found[j]!;
+        j -= 1;
+      }
+      found[j + 1] = route;
+    }
+    const handlers = new Array<[T, ParamIndexMap]>(found.length);
+    for (let i = 0; i < found.length; i++) handlers[i] = found[i]!.entry;
+    return [handlers, parts];
+  }
+}
+
+/** "/a/b" → ["a", "b"]; "/" → [""]; "/a/" → ["a", ""], as Hono splits paths. */
+function splitPath(path: string): string[] {
+  const parts = path.split("/");
+  if (parts[0] === "") parts.shift();
+  return parts;
+}
+
+function take<T>(routes: Route<T>[], method: string, found: Route<T>[]): void {
+  for (const route of routes) if (route.method === method || route.method === "ALL") found.push(route);
+}
+
+function collect<T>(node: Segment<T>, parts: string[], i: number, method: string, found: Route<T>[]): void {
+  if (i === parts.length) {
+    take(node.routes, method, found);
+    if (node.rest) take(node.rest.routes, method, found);
+    return;
+  }
+  if (node.rest) take(node.rest.routes, method, found);
+  const part = parts[i]!;
+  const fixed = node.fixed.get(part);
+  if (fixed) collect(fixed, parts, i + 1, method, found);
+  if (node.param && part !== "") collect(node.param, parts, i + 1, method, found);
+}
