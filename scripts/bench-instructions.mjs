@@ -1,17 +1,19 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
 //   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|refused|health|work] [--warm 8000] [--requests 4000]
-// On shared machines timings drift by 2x between runs; instruction counts far less (measured: ~3 % between
-// runs in process, ~8 % for the whole server), so a few runs show what a change to the request path saves. Two servers run under callgrind side by side, each
-// on a fresh data directory: one answers `warm` requests, the other `warm + requests`; the difference of
-// their totals divided by `requests` is the steady-state cost of one request (start-up, sign-up and JIT
-// warm-up cancel out). Counts user-space instructions of every thread (GC helpers, the checkpoint
-// thread's work is off: WAL_CHECKPOINT_MB=0); system calls are not counted. Concurrency makes batch
-// sizes and GC timing vary between runs. The warm-up is long because V8 keeps optimising for thousands
-// of payments (--trace-opt on the server: 408 functions optimised in the first 2,000 payments, 140 in
-// the next 6,000, ~15 per 6,000 after that); in the 6,000 payments after a warm-up of 2,000, 95k of the
-// 832k instructions a payment counted were still TurboFan compiling (callgrind, per function). `work`: a payment's own work in
-// process, without HTTP, 32 to a commit (scripts/bench-payments-work.ts), counted the same way.
-// Takes 3–8 minutes.
+// On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
+// what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
+// directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
+// `requests` more and they are dumped: the count is of those requests alone. (Subtracting the totals of
+// two servers, as this script first did, subtracted two large numbers that each vary with GC timing:
+// 0.79M and 1.11M for the same build.) Counts user-space instructions of every thread (GC helpers; the
+// checkpoint thread's work is off: WAL_CHECKPOINT_MB=0); system calls are not counted. Concurrency makes
+// batch sizes and GC timing vary between runs. The warm-up is long because V8 keeps optimising for
+// thousands of payments (--trace-opt on the server: 408 functions optimised in the first 2,000
+// payments, 140 in the next 6,000, ~15 per 6,000 after that); in the 6,000 payments after a warm-up of
+// 2,000, 95k of the 832k instructions a payment counted were still TurboFan compiling (callgrind, per
+// function). `work`: a payment's own work in process, without HTTP, 32 to a commit
+// (scripts/bench-payments-work.ts): two runs, `warm` and `warm + requests` payments, the difference.
+// Takes 2–5 minutes.
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -50,11 +52,17 @@ async function countWorkInstructions(bundle, count) {
   return callgrind(["--input-type=module", "-e", source]);
 }
 
-/** Total instructions of a server under callgrind that answered `count` requests of the scenario. */
-async function countInstructions(count) {
+/**
+ * Instructions of the server under callgrind for `requests` requests of the scenario, after `warm` of
+ * them: the counters are zeroed after the warm-up and dumped after the measured requests
+ * (callgrind_control), so start-up, sign-up and warm-up are not in the count.
+ */
+async function countServerWindow() {
   const dir = mkdtempSync(join(tmpdir(), "coreflow-bench-instructions-"));
   const out = join(dir, "callgrind.out");
-  const wrapper = ["valgrind", "-q", "--tool=callgrind", `--callgrind-out-file=${out}`];
+  // callgrind_control reaches the server through vgdb's files, kept under this prefix
+  const vgdb = `--vgdb-prefix=${join(dir, "vgdb")}`;
+  const wrapper = ["valgrind", "-q", "--tool=callgrind", vgdb, `--callgrind-out-file=${out}`];
   let server;
   try {
     server = await startBuiltServer(join(dir, "data"), { WAL_CHECKPOINT_MB: "0" }, { wrapper, startLimitMs: 180_000 });
@@ -67,28 +75,38 @@ async function countInstructions(count) {
     }[scenario];
     const { status, ...options } = target;
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
-    const result = await new Promise((done, fail) =>
-      autocannon({ ...options, headers, connections: 32, amount: count, timeout: 120 }, (error, r) => (error ? fail(error) : done(r))),
-    );
-    const expected = result.statusCodeStats?.[status]?.count ?? 0;
-    if (expected !== count || result.errors > 0) throw new Error(`${count - expected} answers other than ${status}, ${result.errors} errors`);
-    await server.stop();
-    return instructionsIn(out);
+    const load = async (count) => {
+      const result = await new Promise((done, fail) =>
+        autocannon({ ...options, headers, connections: 32, amount: count, timeout: 120 }, (error, r) => (error ? fail(error) : done(r))),
+      );
+      const expected = result.statusCodeStats?.[status]?.count ?? 0;
+      if (expected !== count || result.errors > 0) throw new Error(`${count - expected} answers other than ${status}, ${result.errors} errors`);
+    };
+    await load(warm);
+    await control(["--zero", vgdb], server.pid);
+    await load(requests);
+    await control(["--dump", vgdb], server.pid);
+    return instructionsIn(`${out}.1`);
   } finally {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-let small;
-let large;
+/** Runs callgrind_control (`--zero` the counters, `--dump` them) on the process under callgrind. */
+async function control(options, pid) {
+  // vgdb names its files after USER and HOST: the server's HOST (its listening address) must be ours too
+  const child = spawn("callgrind_control", [...options, String(pid)], { stdio: "ignore", env: { ...process.env, HOST: "127.0.0.1" } });
+  const code = await new Promise((done) => child.once("exit", done));
+  if (code !== 0) throw new Error(`callgrind_control ${options.join(" ")} exited with ${code}`);
+}
+
+let perRequest;
 if (scenario === "work") {
   const bundle = await bundlePaymentWork();
-  [small, large] = await Promise.all([countWorkInstructions(bundle, 0), countWorkInstructions(bundle, requests)]);
+  const [small, large] = await Promise.all([countWorkInstructions(bundle, 0), countWorkInstructions(bundle, requests)]);
+  perRequest = (large - small) / requests;
 } else {
-  [small, large] = await Promise.all([countInstructions(warm), countInstructions(warm + requests)]);
+  perRequest = (await countServerWindow()) / requests;
 }
-console.log(
-  `${scenario}: ${Math.round((large - small) / requests).toLocaleString("en-US")} instructions per request ` +
-    `(${warm} + ${requests}: ${large.toLocaleString("en-US")} in all; ${warm}: ${small.toLocaleString("en-US")})`,
-);
+console.log(`${scenario}: ${Math.round(perRequest).toLocaleString("en-US")} instructions per request (${requests} after a warm-up of ${warm})`);
