@@ -50,7 +50,10 @@ export class SegmentRouter<T> implements Router<T> {
         node = node.param;
       } else {
         let next = node.fixed.get(part);
-        if (!next) node.fixed.set(part, (next = segment()));
+        if (!next) {
+          next = segment();
+          node.fixed.set(part, next);
+        }
         node = next;
       }
     });
