@@ -28,12 +28,14 @@ export async function benchPaymentWork(
   const pool = new BusinessPool(join(dir, "businesses"), loadMigrations(resolve("migrations/business")), "NORMAL", 4);
   const businessId = newId("biz");
   const handle = pool.acquire(businessId);
+  // the server takes a business's timestamps from its cached row: not formatted per request
+  const opened = isoNow();
   const scopeOf = (db: Db): BusinessScope => ({
     businessId,
     name: "Payment work",
     baseCurrency: "USD",
-    createdAt: isoNow(),
-    updatedAt: isoNow(),
+    createdAt: opened,
+    updatedAt: opened,
     role: "owner",
     actor: { type: "user", id: "usr_bench" },
     requestId: "bench",
