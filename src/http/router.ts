@@ -1,4 +1,5 @@
 import type { ParamIndexMap, Result, Router } from "hono/router";
+import { splitPath } from "hono/utils/url";
 
 /** One registered handler: its method ("ALL" for middleware), registration order and the pair Hono reads. */
 interface Route<T> {
@@ -78,13 +79,6 @@ export class SegmentRouter<T> implements Router<T> {
     for (let i = 0; i < found.length; i++) handlers[i] = found[i]!.entry;
     return [handlers, parts];
   }
-}
-
-/** "/a/b" → ["a", "b"]; "/" → [""]; "/a/" → ["a", ""], as Hono splits paths. */
-function splitPath(path: string): string[] {
-  const parts = path.split("/");
-  if (parts[0] === "") parts.shift();
-  return parts;
 }
 
 function take<T>(routes: Route<T>[], method: string, found: Route<T>[]): void {
