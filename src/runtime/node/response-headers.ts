@@ -5,8 +5,9 @@ type AnswerHeaders = OutgoingHttpHeaders | OutgoingHttpHeader[];
 
 /**
  * Node's answer object, which writes the headers the app adds after its handler (security, request id,
- * timing) in the same writeHead as the answer's own: a setHeader per header would validate each one
- * twice and keep a [name, value] array of each in a second table until the answer is written.
+ * timing) in the same writeHead as the answer's own: a setHeader per header keeps a [name, value]
+ * array of each in a second table, and once any is set Node takes the answer's own headers through
+ * setHeader too (its slow path) instead of writing the object it is handed.
  * Used as the server's ServerResponse (`createServer({ ServerResponse: AnswerResponse }, …)`).
  */
 export class AnswerResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
