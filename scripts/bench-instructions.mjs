@@ -1,5 +1,5 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|refused|health|work] [--warm 8000] [--requests 4000]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|refused|health|hello|work] [--warm 8000] [--requests 4000]
 // On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
 // what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
 // directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
@@ -11,7 +11,8 @@
 // thousands of payments (--trace-opt on the server: 408 functions optimised in the first 2,000
 // payments, 140 in the next 6,000, ~15 per 6,000 after that); in the 6,000 payments after a warm-up of
 // 2,000, 95k of the 832k instructions a payment counted were still TurboFan compiling (callgrind, per
-// function). `work`: a payment's own work in process, without HTTP, 32 to a commit
+// function). `hello`: a bare node:http server answering "hello", counted the same way — the floor
+// under any request of ours. `work`: a payment's own work in process, without HTTP, 32 to a commit
 // (scripts/bench-payments-work.ts): two runs, `warm` and `warm + requests` payments, the difference.
 // Takes 2–5 minutes.
 import autocannon from "autocannon";
@@ -23,7 +24,7 @@ import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServ
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
-if (!["payment", "refused", "health", "work"].includes(scenario)) throw new Error("--scenario is payment, refused, health or work");
+if (!["payment", "refused", "health", "hello", "work"].includes(scenario)) throw new Error("--scenario is payment, refused, health, hello or work");
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
 
@@ -65,16 +66,23 @@ async function countServerWindow() {
   const wrapper = ["valgrind", "-q", "--tool=callgrind", vgdb, `--callgrind-out-file=${out}`];
   let server;
   try {
-    server = await startBuiltServer(join(dir, "data"), { WAL_CHECKPOINT_MB: "0" }, { wrapper, startLimitMs: 180_000 });
-    const { token, base, invoice } = await payableInvoice(apiCaller(server.url), "Instructions bench");
-    const payments = `${server.url}/api/v1${base}/payments`;
-    const target = {
-      payment: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201 },
-      refused: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: 5 }), status: 400 },
-      health: { url: `${server.url}/health`, status: 200 },
-    }[scenario];
+    let target;
+    let headers = {};
+    if (scenario === "hello") {
+      server = await startHello(wrapper);
+      target = { url: server.url, status: 200 };
+    } else {
+      server = await startBuiltServer(join(dir, "data"), { WAL_CHECKPOINT_MB: "0" }, { wrapper, startLimitMs: 180_000 });
+      const { token, base, invoice } = await payableInvoice(apiCaller(server.url), "Instructions bench");
+      const payments = `${server.url}/api/v1${base}/payments`;
+      target = {
+        payment: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201 },
+        refused: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: 5 }), status: 400 },
+        health: { url: `${server.url}/health`, status: 200 },
+      }[scenario];
+      headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    }
     const { status, ...options } = target;
-    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
     const load = async (count) => {
       const result = await new Promise((done, fail) =>
         autocannon({ ...options, headers, connections: 32, amount: count, timeout: 120 }, (error, r) => (error ? fail(error) : done(r))),
@@ -91,6 +99,27 @@ async function countServerWindow() {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The bare node:http "hello" of scripts/bench-payments.mjs, under `wrapper`. */
+async function startHello(wrapper) {
+  const source = `require("node:http").createServer((q, s) => { s.writeHead(200, { "content-type": "text/plain" }); s.end("hello"); })
+    .listen(0, "127.0.0.1", function () { console.log(this.address().port); });`;
+  // HOST as the built server has it: vgdb's files are named after it (see control())
+  const child = spawn(wrapper[0], [...wrapper.slice(1), process.execPath, "-e", source], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, HOST: "127.0.0.1" },
+  });
+  const exited = new Promise((done) => child.once("exit", done));
+  const port = await new Promise((resolve) => child.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /** Runs callgrind_control (`--zero` the counters, `--dump` them) on the process under callgrind. */

@@ -50,7 +50,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * it is open, so no reader ever sees a write that is not committed.
  */
 export class GroupCommit {
-  private readonly waiting = new Map<SqlConnection, Pending[]>();
+  private waiting = new Map<SqlConnection, Pending[]>();
   private scheduled = false;
 
   constructor(
@@ -76,8 +76,12 @@ export class GroupCommit {
 
   private flush(): void {
     this.scheduled = false;
-    const batches = [...this.waiting];
-    this.waiting.clear();
+    // A new Map per flush, never clear(): V8's Map#clear leaves the old table, entries and all, linked
+    // to its successor. Once one such table is in the old generation, every scavenge treats that link
+    // as a root, so each later table and every request its entries reach survived until the next full
+    // GC: under the payment load 9 KB per payment promoted, scavenges 4× as long (--trace-gc-nvp).
+    const batches = this.waiting;
+    this.waiting = new Map();
     for (const [connection, pending] of batches) commitBatch(connection, pending, this.onBatch);
   }
 }
