@@ -6,7 +6,10 @@
 // divided by the requests answered; a bare node:http "hello" server measured the same way in the same
 // run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs), and the
 // steps between it and a payment on the same server: /health, an authenticated read, a payment refused by
-// validation (400) and one refused inside the write (422).
+// validation (400) and one refused inside the write (422). Each line of the server also gives its garbage
+// collection (the server runs with --trace-gc-nvp): the event loop's GC pauses and the bytes promoted to
+// the old generation per request — objects that outlive a request's few milliseconds only by accident
+// make every scavenge longer (a Map#clear in the group commit once cost a payment ~25 % of its CPU).
 // Last, the floor under it: a payment's own work (service, audit, events, commit) in process, without
 // HTTP, one and 32 to a commit (scripts/bench-payments-work.ts). Afterwards: the invoice's amountPaid must equal the acknowledged
 // payments, every acknowledged entry must be in the journal and the trial balance must balance — exit 1
@@ -21,7 +24,17 @@ import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServ
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
 const dataDir = mkdtempSync(join(tmpdir(), "coreflow-bench-payments-"));
-const server = await startBuiltServer(dataDir);
+/** GC totals of the server so far, from V8's --trace-gc-nvp lines (one per collection). */
+const gc = { pauseMs: 0, promotedBytes: 0 };
+const server = await startBuiltServer(dataDir, {}, {
+  nodeArgs: ["--trace-gc-nvp"],
+  onOutput: (line) => {
+    const pause = line.match(/ pause=([\d.]+)/);
+    if (!pause) return;
+    gc.pauseMs += Number(pause[1]);
+    gc.promotedBytes += Number(line.match(/ promoted=(\d+)/)?.[1] ?? 0);
+  },
+});
 const { url } = server;
 
 const call = apiCaller(url);
@@ -65,6 +78,7 @@ try {
   // `status`: what every answer must be (2xx unless a refusal is being measured)
   async function measure(name, options, pid = server.pid, status = "2xx") {
     const cpuBefore = cpuSeconds(pid);
+    const gcBefore = { ...gc };
     const threadsBefore = threadSeconds(pid);
     const started = performance.now();
     let last = started;
@@ -86,8 +100,12 @@ try {
     const hello = perRequest.get("baseline: bare node:http hello");
     const ratio = hello && pid === server.pid ? `  = ${(micros / hello).toFixed(1)}× hello` : "";
     const statuses = Object.keys(result.statusCodeStats ?? {}).join(",");
+    const gcUse =
+      pid === server.pid
+        ? `  GC pauses ${(((gc.pauseMs - gcBefore.pauseMs) / answered) * 1000).toFixed(0)} µs, promoted ${((gc.promotedBytes - gcBefore.promotedBytes) / answered / 1024).toFixed(1)} KB /request`
+        : "";
     console.log(
-      `${name.padEnd(40)} ${(answered / seconds).toFixed(0).padStart(6)} answers/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio} (${(100 * mainShare).toFixed(0)} % event loop)  (status ${statuses}, ${result.errors} errors)`,
+      `${name.padEnd(40)} ${(answered / seconds).toFixed(0).padStart(6)} answers/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio} (${(100 * mainShare).toFixed(0)} % event loop)${gcUse}  (status ${statuses}, ${result.errors} errors)`,
     );
     const wrong = status === "2xx" ? result.non2xx : answered - (result.statusCodeStats?.[status]?.count ?? 0);
     if (wrong > 0 || result.errors > 0) failures.push(`${name}: ${wrong} answers other than ${status}, ${result.errors} errors`);

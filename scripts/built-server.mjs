@@ -7,9 +7,10 @@ import { resolve } from "node:path";
  * Resolves once the server logs "listening"; `stop()` sends SIGTERM and waits for the exit.
  * SERVER_NODE_ARGS (space-separated) go to the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  * `wrapper`: a command the server's node runs under (e.g. valgrind), with more time to start.
+ * `nodeArgs`: more options for the server's node; `onOutput`: each line it prints that is not a log entry.
  */
-export async function startBuiltServer(dataDir, env = {}, { wrapper = [], startLimitMs = 20_000 } = {}) {
-  const nodeArgs = (process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+export async function startBuiltServer(dataDir, env = {}, { wrapper = [], startLimitMs = 20_000, nodeArgs: extra = [], onOutput } = {}) {
+  const nodeArgs = [...(process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), ...extra];
   const command = [...wrapper, process.execPath, ...nodeArgs, resolve("dist/server.js")];
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", RATE_LIMIT_PER_SECOND: "0", ...env },
@@ -31,13 +32,17 @@ export async function startBuiltServer(dataDir, env = {}, { wrapper = [], startL
       const lines = buffer.split("\n");
       buffer = lines.pop() ?? "";
       for (const line of lines) {
+        let entry;
         try {
-          const entry = JSON.parse(line);
-          if (entry.msg === "listening") {
-            clearTimeout(timer);
-            resolveUrl(entry.url);
-          }
-        } catch {}
+          entry = JSON.parse(line);
+        } catch {
+          onOutput?.(line);
+          continue;
+        }
+        if (entry.msg === "listening") {
+          clearTimeout(timer);
+          resolveUrl(entry.url);
+        }
       }
     });
   });
