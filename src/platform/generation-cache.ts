@@ -6,7 +6,8 @@ import type { SqlConnection } from "./sql.js";
  * entries; when full, it starts over.
  */
 export class GenerationCache<V> {
-  private readonly entries = new Map<string, V>();
+  // replaced, never clear()ed: a cleared Map's old table keeps its entries alive for V8's scavenger (decision 0006)
+  private entries = new Map<string, V>();
   private generation = -1;
   hits = 0;
   misses = 0;
@@ -18,7 +19,7 @@ export class GenerationCache<V> {
 
   get(key: string, load: () => V): V {
     if (this.generation !== this.connection.generation) {
-      this.entries.clear();
+      this.entries = new Map();
       this.generation = this.connection.generation;
     }
     if (this.entries.has(key)) {
@@ -29,7 +30,7 @@ export class GenerationCache<V> {
     const value = load();
     // a load that wrote (none should) must not be cached against the old generation
     if (this.generation === this.connection.generation) {
-      if (this.entries.size >= this.maxEntries) this.entries.clear();
+      if (this.entries.size >= this.maxEntries) this.entries = new Map();
       this.entries.set(key, value);
     }
     return value;
