@@ -49,7 +49,15 @@ export function imbalances(lines: readonly EntryLine[]): Imbalance[] {
  * group — and therefore the entry — balances exactly in the base currency too.
  */
 export function priceLines(lines: readonly EntryLine[], baseCurrency: string, rateOf: (currency: string) => Decimal): PricedLine[] {
-  const priced: PricedLine[] = lines.map((l) => ({ ...l, baseDebit: l.debit, baseCredit: l.credit }));
+  // every field named: `{ ...l, baseDebit, baseCredit }` is promoted by V8 (decision 0009)
+  const priced: PricedLine[] = lines.map((l) => ({
+    accountId: l.accountId,
+    currency: l.currency,
+    debit: l.debit,
+    credit: l.credit,
+    baseDebit: l.debit,
+    baseCredit: l.credit,
+  }));
   const groups = new Map<string, number[]>();
   lines.forEach((l, i) => {
     if (l.currency !== baseCurrency) groups.set(l.currency, [...(groups.get(l.currency) ?? []), i]);

@@ -230,7 +230,9 @@ export function postEntry(
       throw unprocessable("An amount is beyond the ledger's limit of 10^13 minor units.", [{ path: "lines", message: "amount too large" }]);
     }
   }
-  const row: Omit<store.EntryRow, "seq" | "reversed_by"> = {
+  // every column named, seq filled in after the insert (not `{ ...row, seq }`: decision 0009)
+  const row: store.EntryRow = {
+    seq: 0,
     id: newId("jnl"),
     date: entry.date,
     memo: entry.memo,
@@ -240,8 +242,9 @@ export function postEntry(
     created_at: rec.at,
     created_by: actorTag(scope),
     counterparty_business_id: entry.counterpartyBusinessId ?? null,
+    reversed_by: null,
   };
-  const seq = store.insertEntry(db, row, entry.lines);
+  row.seq = store.insertEntry(db, row, entry.lines);
   if (!postedByDocument(row.source_type)) {
     rec.record({
       action: "journal_entry.posted",
@@ -257,7 +260,7 @@ export function postEntry(
       },
     });
   }
-  return { ...row, seq, reversed_by: null };
+  return row;
 }
 
 export function entryView(baseCurrency: string, row: store.EntryRow, postings: store.PostingRow[]) {

@@ -96,7 +96,15 @@ export function businessScope(deps: AppDeps): MiddlewareHandler<AppEnv> {
       admitted = memberships.get(key, () => businesses.findMemberBusiness(db, businessId, principal.userId));
     } else if (principal.businessId === businessId) {
       const business = live.get(businessId, () => businesses.findBusiness(db, businessId));
-      admitted = business && { ...business, role: principal.role };
+      // every field named rather than `{ ...business, role }` (decision 0009)
+      admitted = business && {
+        id: business.id,
+        name: business.name,
+        base_currency: business.base_currency,
+        created_at: business.created_at,
+        updated_at: business.updated_at,
+        role: principal.role,
+      };
     }
     if (!admitted) throw notFound("No such business.");
     const handle = deps.businesses.acquire(admitted.id);

@@ -6,7 +6,7 @@ import type { SqlConnection } from "./sql.js";
  * entries; when full, it starts over.
  */
 export class GenerationCache<V> {
-  // replaced, never clear()ed: a cleared Map's old table keeps its entries alive for V8's scavenger (decision 0006)
+  // replaced, never clear()ed: a cleared Map's old table keeps its entries alive for V8's scavenger (decision 0009)
   private entries = new Map<string, V>();
   private generation = -1;
   hits = 0;

@@ -79,7 +79,7 @@ export class GroupCommit {
     // A new Map per flush, never clear(): V8's Map#clear leaves the old table, entries and all, linked
     // to its successor. Once one such table is in the old generation, every scavenge treats that link
     // as a root, so each later table and every request its entries reach survived until the next full
-    // GC: under the payment load 9 KB per payment promoted, scavenges 4× as long (--trace-gc-nvp).
+    // GC: under the payment load 9 KB per payment promoted, scavenges 4× as long (decision 0009).
     const batches = this.waiting;
     this.waiting = new Map();
     for (const [connection, pending] of batches) commitBatch(connection, pending, this.onBatch);
