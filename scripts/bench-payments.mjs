@@ -1,10 +1,11 @@
 // Payments and journal postings into one business under load, with the server's own CPU per request:
-//   node scripts/build.mjs && node scripts/bench-payments.mjs [--requests 20000] [--connections 32]
+//   node scripts/build.mjs && node scripts/bench-payments.mjs [--requests 20000] [--connections 32] [--runs 3]
 // Starts the built server on a fresh temporary data directory, issues one large invoice and pays it in
 // 1-cent payments with autocannon (with and without a unique Idempotency-Key per request), then posts
 // balanced journal entries. Server CPU is read from /proc/<pid>/stat around each run (Linux only) and
 // divided by the requests answered; a bare node:http "hello" server measured the same way in the same
-// run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs), and the
+// run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs; each line
+// runs `--runs` times and prints the medians, with each run's CPU per request), and the
 // steps between it and a payment on the same server: /health, an authenticated read, a payment refused by
 // validation (400) and one refused inside the write (422). Each line of the server also gives its garbage
 // collection (the server runs with --trace-gc-nvp): the event loop's GC pauses and the bytes promoted to
@@ -23,6 +24,8 @@ import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServ
 
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
+/** Each measured line runs this many times; the medians are printed. */
+const runs = numberArg("runs", 3);
 const dataDir = mkdtempSync(join(tmpdir(), "coreflow-bench-payments-"));
 /** GC totals of the server so far, from V8's --trace-gc-nvp lines (one per collection). */
 const gc = { pauseMs: 0, promotedBytes: 0 };
@@ -75,8 +78,8 @@ try {
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
   const perRequest = new Map();
-  // `status`: what every answer must be (2xx unless a refusal is being measured)
-  async function measure(name, options, pid = server.pid, status = "2xx") {
+  /** One autocannon run of `options` against the process `pid`: its figures per request. */
+  async function runOnce(options, pid) {
     const cpuBefore = cpuSeconds(pid);
     const gcBefore = { ...gc };
     const threadsBefore = threadSeconds(pid);
@@ -91,25 +94,50 @@ try {
     });
     const cpu = cpuSeconds(pid) - cpuBefore;
     const threadsAfter = threadSeconds(pid);
-    // the event loop's share; the rest is V8's GC and compiler threads and the WAL checkpoint thread
-    const mainShare = (threadsAfter.main - threadsBefore.main) / Math.max(1e-9, threadsAfter.all - threadsBefore.all);
-    const seconds = (last - started) / 1000;
     const answered = result["2xx"] + result.non2xx;
-    const micros = (cpu / answered) * 1e6;
+    return {
+      result,
+      answered,
+      rate: answered / ((last - started) / 1000),
+      micros: (cpu / answered) * 1e6,
+      // the event loop's share; the rest is V8's GC and compiler threads and the WAL checkpoint thread
+      mainShare: (threadsAfter.main - threadsBefore.main) / Math.max(1e-9, threadsAfter.all - threadsBefore.all),
+      gcPauseMicros: ((gc.pauseMs - gcBefore.pauseMs) / answered) * 1000,
+      promotedKB: (gc.promotedBytes - gcBefore.promotedBytes) / answered / 1024,
+    };
+  }
+
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+  /**
+   * Runs `options` `runs` times (a warm-up, with its own `amount`, once) and prints the medians, with each
+   * run's CPU per request. `status`: what every answer must be (2xx unless a refusal is being measured).
+   * Returns the 2xx answers of all runs.
+   */
+  async function measure(name, options, pid = server.pid, status = "2xx") {
+    const measured = [];
+    for (let i = 0; i < (options.amount === undefined ? runs : 1); i++) measured.push(await runOnce(options, pid));
+    const micros = median(measured.map((m) => m.micros));
     perRequest.set(name, micros);
     const hello = perRequest.get("baseline: bare node:http hello");
     const ratio = hello && pid === server.pid ? `  = ${(micros / hello).toFixed(1)}× hello` : "";
-    const statuses = Object.keys(result.statusCodeStats ?? {}).join(",");
+    const statuses = [...new Set(measured.flatMap((m) => Object.keys(m.result.statusCodeStats ?? {})))].join(",");
+    const errors = measured.reduce((sum, m) => sum + m.result.errors, 0);
     const gcUse =
       pid === server.pid
-        ? `  GC pauses ${(((gc.pauseMs - gcBefore.pauseMs) / answered) * 1000).toFixed(0)} µs, promoted ${((gc.promotedBytes - gcBefore.promotedBytes) / answered / 1024).toFixed(1)} KB /request`
+        ? `  GC pauses ${median(measured.map((m) => m.gcPauseMicros)).toFixed(0)} µs, promoted ${median(measured.map((m) => m.promotedKB)).toFixed(1)} KB /request`
         : "";
+    const each = measured.length > 1 ? `  [runs: ${measured.map((m) => m.micros.toFixed(0)).join(", ")} µs]` : "";
+    const p50 = median(measured.map((m) => m.result.latency.p50));
+    const p99 = median(measured.map((m) => m.result.latency.p99));
     console.log(
-      `${name.padEnd(40)} ${(answered / seconds).toFixed(0).padStart(6)} answers/s  p50 ${String(result.latency.p50).padStart(3)} ms  p99 ${String(result.latency.p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio} (${(100 * mainShare).toFixed(0)} % event loop)${gcUse}  (status ${statuses}, ${result.errors} errors)`,
+      `${name.padEnd(40)} ${median(measured.map((m) => m.rate)).toFixed(0).padStart(6)} answers/s  p50 ${String(p50).padStart(3)} ms  p99 ${String(p99).padStart(3)} ms  server CPU ${micros.toFixed(0)} µs/request${ratio} (${(100 * median(measured.map((m) => m.mainShare))).toFixed(0)} % event loop)${gcUse}${each}  (status ${statuses}, ${errors} errors)`,
     );
-    const wrong = status === "2xx" ? result.non2xx : answered - (result.statusCodeStats?.[status]?.count ?? 0);
-    if (wrong > 0 || result.errors > 0) failures.push(`${name}: ${wrong} answers other than ${status}, ${result.errors} errors`);
-    return result["2xx"];
+    for (const { result, answered } of measured) {
+      const wrong = status === "2xx" ? result.non2xx : answered - (result.statusCodeStats?.[status]?.count ?? 0);
+      if (wrong > 0 || result.errors > 0) failures.push(`${name}: ${wrong} answers other than ${status}, ${result.errors} errors`);
+    }
+    return measured.reduce((sum, m) => sum + m.result["2xx"], 0);
   }
 
   const hello = await startHello();
