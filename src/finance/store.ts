@@ -138,8 +138,8 @@ export interface PostingRow {
 
 export function insertEntry(db: Db, e: Omit<EntryRow, "seq" | "reversed_by">, lines: readonly PricedLine[]): number {
   // seq is the rowid: taken from the insert itself, one statement fewer per entry
-  const { seq } = db.get<{ seq: number }>(
-    "INSERT INTO journal_entries (id, date, memo, source_type, source_id, reversal_of, created_at, created_by, counterparty_business_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+  const { lastInsertRowid: seq } = db.run(
+    "INSERT INTO journal_entries (id, date, memo, source_type, source_id, reversal_of, created_at, created_by, counterparty_business_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     e.id,
     e.date,
     e.memo,
@@ -149,7 +149,7 @@ export function insertEntry(db: Db, e: Omit<EntryRow, "seq" | "reversed_by">, li
     e.created_at,
     e.created_by,
     e.counterparty_business_id,
-  )!;
+  );
   for (const l of lines) {
     const values = [Number(l.debit), Number(l.credit), Number(l.baseDebit), Number(l.baseCredit)] as const;
     db.run(

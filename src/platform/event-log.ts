@@ -28,16 +28,16 @@ export function appendEvent(
 ): BusinessEvent {
   const id = newId("evt");
   // seq is the rowid: SQLite gives the next number (events are never deleted), one statement per event
-  const row = db.get<{ seq: number }>(
-    "INSERT INTO events (id, at, type, subject_type, subject_id, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+  const { lastInsertRowid: seq } = db.run(
+    "INSERT INTO events (id, at, type, subject_type, subject_id, data) VALUES (?, ?, ?, ?, ?, ?)",
     id,
     event.at,
     event.type,
     event.subjectType,
     event.subjectId,
     dataJson ?? JSON.stringify(event.data ?? null),
-  )!;
-  return { seq: row.seq, id, ...event };
+  );
+  return { seq, id, ...event };
 }
 
 export function eventsAfter(db: Db, afterSeq: number, limit: number): BusinessEvent[] {

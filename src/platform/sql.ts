@@ -6,6 +6,12 @@ export type SqlValue = string | number | bigint | null | Uint8Array;
 
 export interface RunResult {
   changes: number;
+  /**
+   * The rowid of the row the statement inserted (an INTEGER PRIMARY KEY is the rowid): cheaper than
+   * `RETURNING`, which makes SQLite collect the returned rows apart (~2 µs an insert, measured on
+   * better-sqlite3). On Durable Object SQLite, `last_insert_rowid()`.
+   */
+  lastInsertRowid: number;
 }
 
 export interface PreparedStatement {

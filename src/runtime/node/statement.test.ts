@@ -50,6 +50,15 @@ describe("rows built from a statement's columns", () => {
     expect(new NodeStatement(db.prepare("INSERT INTO t (name) VALUES (?)")).run("b")).toMatchObject({ changes: 1 });
   });
 
+  it("tell the rowid of the row a run inserted, as a number", () => {
+    const db = database();
+    const insert = new NodeStatement(db.prepare("INSERT INTO t (name) VALUES (?)"));
+    expect(insert.run("a")).toEqual({ changes: 1, lastInsertRowid: 1 });
+    db.prepare("INSERT INTO t (id, name) VALUES (41, 'x')").run();
+    expect(insert.run("b")).toEqual({ changes: 1, lastInsertRowid: 42 });
+    expect(db.prepare("SELECT id FROM t WHERE name = 'b'").get()).toEqual({ id: 42 });
+  });
+
   it("refuses to read rows from a statement that returns none, and a column named __proto__", () => {
     const db = database();
     const insert = new NodeStatement(db.prepare("INSERT INTO t (name) VALUES (?)"));

@@ -49,6 +49,7 @@ export class NodeStatement implements PreparedStatement {
   }
 
   run(...params: SqlValue[]): RunResult {
-    return this.statement.run(...params);
+    // lastInsertRowid is a number: no statement here uses better-sqlite3's safeIntegers
+    return this.statement.run(...params) as RunResult;
   }
 }
