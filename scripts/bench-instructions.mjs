@@ -20,7 +20,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer } from "./built-server.mjs";
+import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer, startHello } from "./built-server.mjs";
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
@@ -99,27 +99,6 @@ async function countServerWindow() {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The bare node:http "hello" of scripts/bench-payments.mjs, under `wrapper`. */
-async function startHello(wrapper) {
-  const source = `require("node:http").createServer((q, s) => { s.writeHead(200, { "content-type": "text/plain" }); s.end("hello"); })
-    .listen(0, "127.0.0.1", function () { console.log(this.address().port); });`;
-  // HOST as the built server has it: vgdb's files are named after it (see control())
-  const child = spawn(wrapper[0], [...wrapper.slice(1), process.execPath, "-e", source], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, HOST: "127.0.0.1" },
-  });
-  const exited = new Promise((done) => child.once("exit", done));
-  const port = await new Promise((resolve) => child.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
 }
 
 /** Runs callgrind_control (`--zero` the counters, `--dump` them) on the process under callgrind. */

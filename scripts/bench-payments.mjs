@@ -16,11 +16,10 @@
 // payments, every acknowledged entry must be in the journal and the trial balance must balance — exit 1
 // otherwise (exit 0 says nothing about speed; the figures are printed).
 import autocannon from "autocannon";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer } from "./built-server.mjs";
+import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer, startHello } from "./built-server.mjs";
 
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
@@ -59,15 +58,6 @@ function threadSeconds(pid) {
     }
   }
   return { main: cpuSeconds(pid, `/proc/${pid}/task/${pid}`), all };
-}
-
-/** The baseline, measured in the same run: a bare node:http server answering "hello". */
-async function startHello() {
-  const source = `require("node:http").createServer((q, s) => { s.writeHead(200, { "content-type": "text/plain" }); s.end("hello"); })
-    .listen(0, "127.0.0.1", function () { console.log(this.address().port); });`;
-  const child = spawn(process.execPath, ["-e", source], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve) => child.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
-  return { url: `http://127.0.0.1:${port}/`, pid: child.pid, stop: () => child.kill() };
 }
 
 const failures = [];
@@ -146,7 +136,7 @@ try {
     await measure("warm-up (8,000 hellos)", { url: hello.url, amount: 8_000 }, hello.pid);
     await measure("baseline: bare node:http hello", { url: hello.url }, hello.pid);
   } finally {
-    hello.stop();
+    await hello.stop();
   }
   const payment = JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" });
   // V8 is still optimising the request path after 2,000 payments (see scripts/bench-instructions.mjs)

@@ -56,6 +56,27 @@ export async function startBuiltServer(dataDir, env = {}, { wrapper = [], startL
   };
 }
 
+/**
+ * The baseline of the benchmarks: a bare node:http server answering "hello", under `wrapper` if given
+ * (valgrind). Its HOST is the built server's, as vgdb names its files after it (bench-instructions).
+ */
+export async function startHello(wrapper = []) {
+  const source = `require("node:http").createServer((q, s) => { s.writeHead(200, { "content-type": "text/plain" }); s.end("hello"); })
+    .listen(0, "127.0.0.1", function () { console.log(this.address().port); });`;
+  const command = [...wrapper, process.execPath, "-e", source];
+  const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HOST: "127.0.0.1" } });
+  const exited = new Promise((done) => child.once("exit", done));
+  const port = await new Promise((done) => child.stdout.once("data", (d) => done(Number(String(d).trim()))));
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 /** `--name N` from the command line as a number, or the fallback. */
 export function numberArg(name, fallback) {
   const args = process.argv.slice(2);
