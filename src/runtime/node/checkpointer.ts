@@ -49,9 +49,9 @@ export class WalCheckpointer {
 
   /**
    * After a commit to `file`: a checkpoint is requested once its WAL has grown past the threshold. The
-   * size is looked at no more than once per LOOK_EVERY_MS: a stat of the path took ~1 % of a payment's
-   * CPU when made after every commit (perf, under the payment load), and the WAL grows by well under a
-   * megabyte in that time even then.
+   * size is looked at no more than once per LOOK_EVERY_MS: under the payment load a stat of the path after
+   * every commit (~35 µs each on these machines) was 0.75 % of the server's CPU samples, 0.36 % with
+   * this limit (perf), and the WAL grows by well under a megabyte in that time even at full speed.
    */
   committed(file: string): void {
     if (this.stopped || this.inFlight.has(file)) return;
