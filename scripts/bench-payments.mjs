@@ -5,8 +5,10 @@
 // balanced journal entries. Server CPU is read from /proc/<pid>/stat around each run (Linux only) and
 // divided by the requests answered; a bare node:http "hello" server measured the same way in the same
 // run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs; each line
-// runs `--runs` times and prints the medians, with each run's CPU per request), and the
-// steps between it and a payment on the same server: /health, an authenticated read, a payment refused by
+// runs `--runs` times and prints the medians, with each run's CPU per request), the same payment's
+// work behind a bare node:http server with no framework (serveBarePayments in
+// scripts/bench-payments-work.ts: what our HTTP path adds is the difference), and the steps between
+// hello and a payment on the same server: /health, an authenticated read, a payment refused by
 // validation (400) and one refused inside the write (422). Each line of the server also gives its garbage
 // collection (the server runs with --trace-gc-nvp): the event loop's GC pauses and the bytes promoted to
 // the old generation per request — objects that outlive a request's few milliseconds only by accident
@@ -19,7 +21,7 @@ import autocannon from "autocannon";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer, startHello } from "./built-server.mjs";
+import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
 
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
@@ -110,7 +112,7 @@ try {
     const micros = median(measured.map((m) => m.micros));
     perRequest.set(name, micros);
     const hello = perRequest.get("baseline: bare node:http hello");
-    const ratio = hello && pid === server.pid ? `  = ${(micros / hello).toFixed(1)}× hello` : "";
+    const ratio = hello && name !== "baseline: bare node:http hello" ? `  = ${(micros / hello).toFixed(1)}× hello` : "";
     const statuses = [...new Set(measured.flatMap((m) => Object.keys(m.result.statusCodeStats ?? {})))].join(",");
     const errors = measured.reduce((sum, m) => sum + m.result.errors, 0);
     const gcUse =
@@ -143,6 +145,21 @@ try {
   await measure("warm-up (8,000 payments)", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment, amount: 8_000 });
   let paid = (await call("GET", `${base}/invoices/${invoice.id}`, undefined, token)).amountPaid;
   paid += await measure("POST /payments", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment });
+  // the same payment's work behind a bare node:http server: what the framework path around it costs
+  const bundle = await bundlePaymentWork();
+  const bare = await startBarePayments(bundle);
+  try {
+    const bareOptions = {
+      url: bare.url,
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer bench" },
+      body: JSON.stringify({ invoiceId: bare.info.invoiceId, amount: 1, date: "2026-01-02" }),
+    };
+    await measure("warm-up (8,000 bare payments)", { ...bareOptions, amount: 8_000 }, bare.pid);
+    await measure("bare node:http payment (no framework)", bareOptions, bare.pid);
+  } finally {
+    await bare.stop();
+  }
   let key = 0;
   paid += await measure("POST /payments with Idempotency-Key", {
     url: `${url}/api/v1${base}/payments`,
@@ -168,7 +185,7 @@ try {
   console.log(`checks: amountPaid ${after.amountPaid} = acknowledged ${paid}; rent ${rent} = ${posted} entries × 100; trial balance ${trial.totals.debit} = ${trial.totals.credit}`);
 
   // the floor: a payment's own work in process, without HTTP, through the same group commit
-  const { benchPaymentWork } = await import(await bundlePaymentWork());
+  const { benchPaymentWork } = await import(bundle);
   for (const batch of [1, 32]) {
     const work = await benchPaymentWork(Math.min(count, 10_000), batch);
     const hello = perRequest.get("baseline: bare node:http hello");

@@ -57,24 +57,42 @@ export async function startBuiltServer(dataDir, env = {}, { wrapper = [], startL
 }
 
 /**
- * The baseline of the benchmarks: a bare node:http server answering "hello", under `wrapper` if given
- * (valgrind). Its HOST is the built server's, as vgdb names its files after it (bench-instructions).
+ * A bare server of the benchmarks, `node -e source` (ES module) under `wrapper` if given (valgrind): the
+ * source prints one JSON line with its `port` (and anything else the caller needs, returned as `info`)
+ * once listening. Its HOST is the built server's, as vgdb names its files after it (bench-instructions).
  */
-export async function startHello(wrapper = []) {
-  const source = `require("node:http").createServer((q, s) => { s.writeHead(200, { "content-type": "text/plain" }); s.end("hello"); })
-    .listen(0, "127.0.0.1", function () { console.log(this.address().port); });`;
-  const command = [...wrapper, process.execPath, "-e", source];
+export async function startBare(source, wrapper = []) {
+  const command = [...wrapper, process.execPath, "--input-type=module", "-e", source];
   const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HOST: "127.0.0.1" } });
   const exited = new Promise((done) => child.once("exit", done));
-  const port = await new Promise((done) => child.stdout.once("data", (d) => done(Number(String(d).trim()))));
+  const info = await new Promise((done, fail) => {
+    child.stdout.once("data", (d) => done(JSON.parse(String(d))));
+    void exited.then((code) => fail(new Error(`bare server exited with ${code} before listening`)));
+  });
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${info.port}/`,
     pid: child.pid,
+    info,
     async stop() {
       child.kill("SIGTERM");
       await exited;
     },
   };
+}
+
+/** The baseline of the benchmarks: a bare node:http server answering "hello". */
+export function startHello(wrapper = []) {
+  return startBare(
+    `import { createServer } from "node:http";
+    const server = createServer((q, s) => { s.writeHead(200, { "content-type": "text/plain" }); s.end("hello"); })
+      .listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));`,
+    wrapper,
+  );
+}
+
+/** A payment's work behind a bare node:http server (serveBarePayments of scripts/bench-payments-work.ts). */
+export function startBarePayments(bundle, wrapper = []) {
+  return startBare(`const { serveBarePayments } = await import(${JSON.stringify(bundle)}); serveBarePayments();`, wrapper);
 }
 
 /** `--name N` from the command line as a number, or the fallback. */
