@@ -66,13 +66,49 @@ describe("Idempotency-Key", () => {
     const first = await api.post(`/businesses/${id}/api-keys`, { name: "ci", role: "viewer" }, { token: owner.token, headers });
     const again = await api.post(`/businesses/${id}/api-keys`, { name: "ci", role: "viewer" }, { token: owner.token, headers });
     expect(first.status).toBe(201);
+    expect(first.body.key).toMatch(/^cf_key_/);
     expect(again.status).toBe(201);
-    expect(again.text).toBe(first.text);
+    // the same answer, but the secret is shown once: it is never stored for a repeat
+    expect(again.body).toEqual({ ...first.body, key: null });
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     const different = await api.post(`/businesses/${id}/api-keys`, { name: "other", role: "viewer" }, { token: owner.token, headers });
     expect(different.status).toBe(409);
     const keys = await api.get(`/businesses/${id}/api-keys`, { token: owner.token });
     expect(keys.body.data).toHaveLength(1);
+  });
+
+  it("answers a repeat with the first answer's ETag", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const headers = { "Idempotency-Key": "company-etag" };
+    const first = await api.post(`/businesses/${id}/companies`, { name: "Tagged" }, { token: owner.token, headers });
+    const again = await api.post(`/businesses/${id}/companies`, { name: "Tagged" }, { token: owner.token, headers });
+    expect(first.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("etag")).toBe(first.headers.get("etag"));
+    expect(again.text).toBe(first.text);
+  });
+
+  it("keeps a refusal inside the write as the key's answer, even after the state has changed", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const email = `later-${Date.now()}@example.com`;
+    const headers = { "Idempotency-Key": "add-later" };
+    const first = await api.post(`/businesses/${id}/members`, { email, role: "viewer" }, { token: owner.token, headers });
+    expect(first.status).toBe(422);
+    expect(first.headers.get("content-type")).toContain("application/problem+json");
+    // the person registers: the same request without the key would now succeed
+    await api.post("/auth/register", { email, password: "correct horse battery staple", name: "Later" });
+    const again = await api.post(`/businesses/${id}/members`, { email, role: "viewer" }, { token: owner.token, headers });
+    expect(again.status).toBe(422);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("content-type")).toContain("application/problem+json");
+    expect(again.body).toEqual(first.body);
+    const members = await api.get(`/businesses/${id}/members`, { token: owner.token });
+    expect(members.body.data.map((m: { email: string }) => m.email)).not.toContain(email);
+    // a new key is a new request
+    const fresh = await api.post(`/businesses/${id}/members`, { email, role: "viewer" }, { token: owner.token, headers: { "Idempotency-Key": "add-now" } });
+    expect(fresh.status).toBe(201);
   });
 
   it("removes expired records a few at a time as new ones are stored", async () => {
@@ -106,7 +142,10 @@ describe("Idempotency-Key", () => {
       Array.from({ length: 20 }, () => api.post(`/businesses/${id}/api-keys`, { name: "burst", role: "sales" }, { token: owner.token, headers })),
     );
     expect(new Set(results.map((r) => r.status))).toEqual(new Set([201]));
-    expect(new Set(results.map((r) => r.text)).size).toBe(1);
+    // one answer shows the secret; every repeat is that answer without it
+    const [shown, ...repeats] = [...results].sort((a, b) => (a.body.key === null ? 1 : 0) - (b.body.key === null ? 1 : 0));
+    expect(shown!.body.key).toMatch(/^cf_key_/);
+    for (const repeat of repeats) expect(repeat.body).toEqual({ ...shown!.body, key: null });
     expect((await api.get(`/businesses/${id}/api-keys`, { token: owner.token })).body.data).toHaveLength(1);
     const audit = await api.get(`/businesses/${id}/audit`, { token: owner.token });
     expect(audit.body.data.filter((e: { action: string }) => e.action === "api_key.created")).toHaveLength(1);

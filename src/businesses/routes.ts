@@ -228,7 +228,12 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: businessIdParam, body: jsonBody(schema.createApiKeyBody) },
       responses: { 201: json(schema.createdApiKey, "Created"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
-    (c) => commitChange(c, 201, (rec) => service.createApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("json")), CORE),
+    (c) =>
+      commitChange(c, 201, (rec) => service.createApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("json")), {
+        coreWrites: true,
+        // a repeat under the same Idempotency-Key gets the key without its secret: it is shown once
+        stored: (key) => ({ ...key, key: null }),
+      }),
   );
 
   app.openapi(

@@ -54,7 +54,12 @@ export const apiKey = z
   .openapi("ApiKey");
 
 export const createdApiKey = apiKey
-  .extend({ key: z.string().openapi({ description: "The secret key. Shown only in this response; store it now." }) })
+  .extend({
+    key: z.string().nullable().openapi({
+      description:
+        "The secret key. Shown only in this response; store it now. null when the answer is a repeat under the same Idempotency-Key: the secret is never stored.",
+    }),
+  })
   .openapi("CreatedApiKey");
 
 export const createApiKeyBody = z.strictObject({ name, role: z.enum(API_KEY_ROLES) }).openapi("CreateApiKey");

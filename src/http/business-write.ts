@@ -3,7 +3,9 @@ import type { BusinessEvent } from "../platform/event-log.js";
 import type { TypedResponse } from "hono";
 import { isoNow } from "../platform/time.js";
 import type { AppContext } from "./context.js";
-import { idempotencyClaim, priorResponse, rememberResponse, replay } from "./idempotency.js";
+import { idempotencyClaim, priorResponse, rememberResponse, replay, type StoredAnswer } from "./idempotency.js";
+import { problemResponse } from "./errors.js";
+import { ProblemError } from "../platform/problem.js";
 import { etagOfText, jsonResponse } from "./resource.js";
 
 export type { Change, ChangeRecorder } from "../platform/changes.js";
@@ -13,28 +15,46 @@ export type { Change, ChangeRecorder } from "../platform/changes.js";
  * record commit together in one transaction; events reach live subscribers and the answer reaches the
  * caller only after the commit. Writes to one business that arrive together share a commit (group
  * commit, src/platform/group-commit.ts), each in its own savepoint.
+ *
+ * With an Idempotency-Key, the key's first answer is kept whatever it was: a refusal by the work (a 4xx
+ * problem: an overpayment, a missing record) is stored in place of the work's effects, which its own
+ * savepoint undoes, so a repeat gets that refusal even if the state has changed since (decision 0004).
+ * `stored`: what a repeat is answered with, when it must differ from the first answer (a secret shown once).
  */
 export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
   c: AppContext,
   status: S,
   work: (recorder: ChangeRecorder) => T,
-  options: { coreWrites?: boolean } = {},
+  options: { coreWrites?: boolean; stored?: (body: T) => unknown } = {},
 ): Promise<Response & TypedResponse<T, S, "json">> {
   const scope = c.get("scope");
   const claim = idempotencyClaim(c);
   const at = isoNow();
   let events: BusinessEvent[] = [];
 
+  const run = () => work(changeRecorder(scope.db, scope.actor, scope.requestId, at, events));
   // may run twice (a group commit runs the others of a batch again when one write fails): each run
   // starts its own list of events
-  const change = () => {
+  const change = (): { prior: StoredAnswer } | { body: T; text: string } | { refused: ProblemError } => {
     events = [];
-    const prior = claim ? priorResponse(scope.db, claim) : undefined;
+    if (!claim) return answer(run());
+    const prior = priorResponse(scope.db, claim);
     if (prior) return { prior };
-    const body = work(changeRecorder(scope.db, scope.actor, scope.requestId, at, events));
-    const text = status === 204 || body === undefined ? "" : JSON.stringify(body);
-    if (claim) rememberResponse(scope.db, claim, status, text);
-    return { body, text };
+    let body: T;
+    try {
+      // the work's own writes, in both databases when it writes the core one, undone if it refuses
+      const business = scope.db.connection;
+      body = options.coreWrites ? c.get("coreDb").connection.savepoint(() => business.savepoint(run)) : business.savepoint(run);
+    } catch (error) {
+      if (!(error instanceof ProblemError) || error.status >= 500) throw error;
+      events = [];
+      rememberResponse(scope.db, claim, error.status, JSON.stringify(error.toProblem()));
+      return { refused: error };
+    }
+    const answered = answer(body);
+    const kept = options.stored && body !== undefined ? JSON.stringify(options.stored(body)) : answered.text;
+    rememberResponse(scope.db, claim, status, kept);
+    return answered;
   };
   // Work that also writes the core database (members, keys, the business itself) runs inside a core
   // transaction that commits after the business one: a crash between the two commits can leave an audit
@@ -46,10 +66,15 @@ export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
   c.get("deps").bus.publish(scope.businessId, events);
   return respond() as Response & TypedResponse<T, S, "json">;
 
+  function answer(body: T) {
+    return { body, text: status === 204 || body === undefined ? "" : JSON.stringify(body) };
+  }
+
   function respond(): Response {
-    if ("prior" in outcome && outcome.prior) return replay(outcome.prior);
+    if ("prior" in outcome) return replay(outcome.prior);
+    if ("refused" in outcome) return problemResponse(outcome.refused);
     if (status === 204) return jsonResponse(null, 204);
-    const text = outcome.text as string;
+    const text = outcome.text;
     return jsonResponse(text, status, status === 202 ? {} : { ETag: etagOfText(text) });
   }
 }

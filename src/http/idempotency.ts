@@ -3,7 +3,7 @@ import { sha256Hex } from "../platform/crypto.js";
 import { badRequest, conflict } from "../platform/problem.js";
 import type { Db, SqlConnection } from "../platform/sql.js";
 import type { AppContext, AppEnv } from "./context.js";
-import { jsonResponse } from "./resource.js";
+import { etagOfText, jsonResponse } from "./resource.js";
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -36,8 +36,14 @@ export function idempotencyClaim(c: AppContext): IdempotencyClaim | undefined {
   return { principal: `${actor.type}:${actor.id}`, key, method: c.req.method, path: c.req.path, bodyHash };
 }
 
+/** The first answer given under a key: its status and body (a problem when the status is 4xx). */
+export interface StoredAnswer {
+  status: number;
+  body: string;
+}
+
 /** The first response to this key, or 409 when the key was used for a different request. */
-export function priorResponse(db: Db, claim: IdempotencyClaim): { status: number; body: string } | undefined {
+export function priorResponse(db: Db, claim: IdempotencyClaim): StoredAnswer | undefined {
   const row = db.get<StoredResponse>(
     "SELECT method, path, body_hash, status, response FROM idempotency_records WHERE principal = ? AND key = ? AND created_ms > ?",
     claim.principal,
@@ -78,9 +84,13 @@ export function rememberResponse(db: Db, claim: IdempotencyClaim, status: number
   );
 }
 
-export function replay(prior: { status: number; body: string }): Response {
-  const empty = prior.status === 204 || prior.body === "";
-  return jsonResponse(empty ? null : prior.body, prior.status, { "Idempotent-Replayed": "true" });
+/** The stored answer again, as it was first given: a refusal as problem+json, a representation with its ETag. */
+export function replay(prior: StoredAnswer): Response {
+  const headers: Record<string, string> = { "Idempotent-Replayed": "true" };
+  if (prior.status === 204 || prior.body === "") return jsonResponse(null, prior.status, headers);
+  if (prior.status >= 400) return new Response(prior.body, { status: prior.status, headers: { "Content-Type": "application/problem+json", ...headers } });
+  if (prior.status !== 202) headers.ETag = etagOfText(prior.body);
+  return jsonResponse(prior.body, prior.status, headers);
 }
 
 /**
