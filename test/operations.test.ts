@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
-import { type AddressInfo, createServer } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
@@ -551,6 +551,28 @@ describe("operations endpoints", () => {
       expect(health.status).toBe(200);
       expect(health.body).toEqual({ status: "ok" });
     }
+  });
+
+  it("counts a body the client cut off as its request's fault, not a server error", async () => {
+    const server = await start(newDataDir(), { METRICS_TOKEN: "" });
+    const api = client(server.url);
+    const { token } = await registerUser(api);
+    const { hostname, port } = new URL(server.url);
+    for (const framing of ["Content-Length: 100\r\n", "Transfer-Encoding: chunked\r\n"]) {
+      const socket = connect(Number(port), hostname);
+      await new Promise((done) => socket.once("connect", done));
+      const body = framing.startsWith("Content") ? '{"na' : '5\r\n{"nam\r\n';
+      socket.write(`POST /api/v1/businesses HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n${framing}\r\n${body}`);
+      await new Promise((done) => setTimeout(done, 100));
+      socket.destroy();
+    }
+    await new Promise((done) => setTimeout(done, 200));
+    const metrics = (await api.get("/metrics")).text;
+    const refused = [...metrics.matchAll(/^coreflow_http_requests_total\{[^}]*method="POST",status="400"\} (\d+)$/gm)];
+    expect(refused.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(2);
+    expect(metrics).not.toMatch(/coreflow_http_requests_total\{[^}]*status="5\d\d"/);
+    expect(server.logs.join("\n")).not.toContain("unhandled error");
+    expect((await api.get("/businesses", { token })).body.data).toEqual([]);
   });
 
   it("serves /metrics without credentials when METRICS_TOKEN is unset", async () => {

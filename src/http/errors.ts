@@ -52,7 +52,13 @@ export function toProblemResponse(error: unknown, c: Context<AppEnv>): Response 
       status === 400 && /json/i.test(error.message) ? "The request body is not valid JSON." : error.message || "Request refused.";
     return problemResponse(new ProblemError(status, HTTP_SLUGS[status] ?? "http-error", detail));
   }
-  if ((error as { code?: unknown } | null)?.code === "SQLITE_FULL") {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") {
+    // the client went away before its body had arrived: its fault, not ours, and nobody reads the answer
+    c.get("deps")?.logger.debug({ requestId: c.get("requestId") }, "request body cut off by the client");
+    return problemResponse(new ProblemError(400, "invalid-request", "The request ended before its body was complete."));
+  }
+  if (code === "SQLITE_FULL") {
     // the disk or the business's storage quota is full: the write's transaction was rolled back
     c.get("deps")?.logger.warn({ requestId: c.get("requestId") }, "storage full");
     return problemResponse(new ProblemError(507, "storage-full", "The business's storage is full: nothing was changed. Free space or raise the quota, then retry."));
