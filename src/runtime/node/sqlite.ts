@@ -35,8 +35,9 @@ export class NodeSqlConnection implements SqlConnection {
     const pageSize = this.db.pragma("page_size", { simple: true }) as number;
     if (maxBytes > 0) this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`);
     if (checkpointer) {
-      // the WAL file starts over at its first commit after a checkpoint, so its size is what awaits one
-      this.db.pragma("journal_size_limit = 0");
+      // the WAL starts over in place after a checkpoint (cheaper than a truncated file: checkpointer.ts);
+      // it is cut back only past the size at which SQLite's own checkpoint would run
+      this.db.pragma(`journal_size_limit = ${4 * checkpointer.thresholdBytes}`);
       this.db.pragma(`wal_autocheckpoint = ${Math.ceil((4 * checkpointer.thresholdBytes) / pageSize)}`);
     }
   }
