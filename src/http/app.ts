@@ -57,8 +57,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Reading `body` in hono's bodyLimit makes the Node adapter build a full WHATWG Request; a declared
   // Content-Length is checked without it (the HTTP parser never delivers more than it declares).
   app.use("/api/*", async (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const declared = c.req.header("Content-Length");
+    // a GET's body is never read, but one declared over the limit is refused like any other
+    if (c.req.method === "GET" || c.req.method === "HEAD") return declared !== undefined && Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
     if (declared === undefined || c.req.header("Transfer-Encoding") !== undefined) return limitBody(c, next);
     return Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
   });

@@ -10,7 +10,8 @@ import { Db, DbMeter } from "../platform/sql.js";
 import { SECURITY_HEADERS } from "./response-headers.js";
 import { type AppContext, type AppDeps, type AppEnv, actorOf, type Principal } from "./context.js";
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A caller's request id is kept when it is 1–200 visible ASCII characters (trace ids in base64 included). */
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /** Request id, per-request database meter, Server-Timing and security headers, metrics and the access log. */
 export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
@@ -54,7 +55,8 @@ export function admitCaller(deps: AppDeps, identity: Identity): (c: AppContext) 
   const buckets = new TokenBuckets(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst);
   return async (c) => {
     const header = c.req.header("Authorization");
-    const match = header?.match(/^Bearer ([\x21-\x7e]{1,4096})$/);
+    // the scheme's name is case-insensitive (RFC 9110 §11.1)
+    const match = header?.match(/^bearer +([\x21-\x7e]{1,4096})$/i);
     if (!match) throw unauthorized("Send credentials as `Authorization: Bearer <token>`.");
     const token = match[1]!;
     let principal: Principal;

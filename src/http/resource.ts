@@ -36,7 +36,7 @@ export function jsonResponse(text: string | null, status: number, headers: Recor
 export function resourceResponse<T>(c: AppContext, representation: T): Response & TypedResponse<T, 200, "json"> {
   const text = JSON.stringify(representation);
   const etag = etagOfText(text);
-  const notModified = matchesAny(c.req.header("If-None-Match"), etag);
+  const notModified = matchesAny(c.req.header("If-None-Match"), etag, "weak");
   return jsonResponse(notModified ? null : text, notModified ? 304 : 200, { ETag: etag }) as Response & TypedResponse<T, 200, "json">;
 }
 
@@ -44,11 +44,18 @@ export function resourceResponse<T>(c: AppContext, representation: T): Response 
 export function assertIfMatch(c: AppContext, current: unknown): void {
   const header = c.req.header("If-Match");
   if (header === undefined) return;
-  if (!matchesAny(header, etagOf(current))) throw preconditionFailed();
+  if (!matchesAny(header, etagOf(current), "strong")) throw preconditionFailed();
 }
 
-function matchesAny(header: string | undefined, etag: string): boolean {
+/**
+ * Whether the header lists `etag` (or is `*`). If-None-Match compares weakly, so `W/"x"` matches `"x"`;
+ * If-Match strongly, where a weak validator matches nothing (RFC 9110 §13.1.1, §13.1.2).
+ */
+function matchesAny(header: string | undefined, etag: string, comparison: "strong" | "weak"): boolean {
   if (!header) return false;
   if (header.trim() === "*") return true;
-  return header.split(",").some((candidate) => candidate.trim().replace(/^W\//, "") === etag);
+  return header.split(",").some((candidate) => {
+    const tag = candidate.trim();
+    return comparison === "weak" ? tag.replace(/^W\//, "") === etag : tag === etag;
+  });
 }

@@ -7,7 +7,13 @@ import { badRequest } from "./problem.js";
  * page returns each record exactly once even while new records arrive.
  */
 export const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: "Page size, 1–200." }),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/, "must be a whole number from 1 to 200")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(200))
+    .default(50)
+    .openapi({ type: "integer", minimum: 1, maximum: 200, description: "Page size, 1–200." }),
   cursor: z.string().max(512).optional().openapi({ description: "nextCursor of the previous page." }),
 });
 

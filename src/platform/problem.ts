@@ -22,6 +22,7 @@ const TITLES: Record<number, string> = {
   412: "Precondition Failed",
   413: "Content Too Large",
   415: "Unsupported Media Type",
+  417: "Expectation Failed",
   422: "Unprocessable Content",
   428: "Precondition Required",
   429: "Too Many Requests",
@@ -62,8 +63,9 @@ export class ProblemError extends Error {
 
 export const badRequest = (detail: string, errors?: FieldError[]) =>
   new ProblemError(400, "invalid-request", detail, errors);
+/** A 401 names the scheme it wants (RFC 9110 §11.6.1). */
 export const unauthorized = (detail = "Missing, malformed, expired or revoked credentials.") =>
-  new ProblemError(401, "unauthorized", detail);
+  new ProblemError(401, "unauthorized", detail, undefined, { "WWW-Authenticate": 'Bearer realm="coreflow360"' });
 export const forbidden = (detail: string) => new ProblemError(403, "forbidden", detail);
 export const notFound = (detail = "No such resource.") => new ProblemError(404, "not-found", detail);
 export const conflict = (detail: string) => new ProblemError(409, "conflict", detail);

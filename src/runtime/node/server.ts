@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
@@ -114,6 +115,12 @@ let drained: (() => void) | undefined;
 // `serve()` from @hono/node-server, plus answers in the API's error shape for requests that never reach the app
 const listener = getRequestListener(
   async (request, env) => {
+    // HTTP/1.1 requires Host (RFC 9112 §3.2)
+    if (env.incoming.headers.host === undefined && env.incoming.httpVersion !== "1.0") {
+      const refused = problemResponse(new ProblemError(400, "invalid-request", "HTTP/1.1 requests must carry a Host header."));
+      refused.headers.set("X-Request-Id", randomUUID());
+      return refused;
+    }
     inFlight += 1;
     try {
       const response = await app.fetch(request, env);
@@ -134,7 +141,14 @@ const listener = getRequestListener(
         : problemResponse(new ProblemError(500, "internal", "Something went wrong on our side; it has been logged.")),
   },
 );
-const server = createServer({ ServerResponse: AnswerResponse }, listener);
+// Host is checked in the listener, so that its absence gets the API's error shape, not Node's bare 400
+const server = createServer({ ServerResponse: AnswerResponse, requireHostHeader: false }, listener);
+
+/** An `Expect` other than 100-continue: Node would answer a bare 417; this is the API's error shape. */
+server.on("checkExpectation", (_request, response) => {
+  const body = JSON.stringify(new ProblemError(417, "http-error", "Only `Expect: 100-continue` is understood.").toProblem());
+  response.writeHead(417, { "Content-Type": "application/problem+json", "X-Request-Id": randomUUID() }).end(body);
+});
 server.listen(config.port, config.host);
 
 /** Requests Node's HTTP parser refuses (bytes not allowed in a request line, headers over the size limit). */
@@ -151,7 +165,7 @@ server.on("clientError", (error: NodeJS.ErrnoException & { rawPacket?: Buffer },
   // the method was read before the parser gave up; a HEAD answer carries no body
   const head = error.rawPacket?.subarray(0, 5).toString("latin1") === "HEAD ";
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? "" : body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${head ? "" : body}`,
   );
 });
 

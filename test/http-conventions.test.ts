@@ -1,0 +1,105 @@
+import { connect } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
+
+/** The HTTP conventions at their edges: credentials, request ids, validators, limits and raw requests. */
+let server: RunningServer;
+let api: Client;
+
+beforeAll(async () => {
+  server = await startServer({ env: { RATE_LIMIT_PER_SECOND: "0" } });
+  api = client(server.url);
+});
+afterAll(async () => {
+  await server.stop();
+  removeDataDir(server.dataDir);
+});
+
+/** Sends `text` on a fresh connection and returns all the server answered before closing or 1 s. */
+function raw(text: string): Promise<string> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((done) => {
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += chunk;
+    });
+    socket.on("close", () => done(answer));
+    setTimeout(() => socket.destroy(), 1000);
+  });
+}
+
+describe("credentials", () => {
+  it("answers 401 with WWW-Authenticate and takes the Bearer scheme in any case", async () => {
+    const missing = await api.get("/me");
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="coreflow360"');
+    const { token } = await registerUser(api);
+    for (const scheme of ["bearer", "BEARER", "Bearer"]) {
+      expect((await api.get("/me", { headers: { Authorization: `${scheme} ${token}` } })).status).toBe(200);
+    }
+  });
+});
+
+describe("X-Request-Id", () => {
+  it("keeps any id of 1–200 visible ASCII characters and replaces others", async () => {
+    for (const id of ["a+b/c=", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "x".repeat(200)]) {
+      expect((await api.get("/health", { headers: { "X-Request-Id": id } })).headers.get("x-request-id")).toBe(id);
+    }
+    for (const id of ["x".repeat(201), "has space"]) {
+      const answered = (await api.get("/health", { headers: { "X-Request-Id": id } })).headers.get("x-request-id");
+      expect(answered).not.toBe(id);
+      expect(answered).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
+
+describe("validators", () => {
+  it("compares If-Match strongly and If-None-Match weakly", async () => {
+    const { token } = await registerUser(api);
+    const id = await createBusiness(api, token);
+    const current = await api.get(`/businesses/${id}`, { token });
+    const etag = current.headers.get("etag")!;
+    expect((await api.get(`/businesses/${id}`, { token, headers: { "If-None-Match": `W/${etag}` } })).status).toBe(304);
+    const weak = await api.patch(`/businesses/${id}`, { name: "Weak" }, { token, headers: { "If-Match": `W/${etag}` } });
+    expect(weak.status).toBe(412);
+    const strong = await api.patch(`/businesses/${id}`, { name: "Strong" }, { token, headers: { "If-Match": etag } });
+    expect(strong.status).toBe(200);
+    expect(strong.body.name).toBe("Strong");
+  });
+});
+
+describe("limits", () => {
+  it("takes a page size only as a whole number written in digits", async () => {
+    const { token } = await registerUser(api);
+    for (const limit of ["0x10", "1e1", " 10", "10.0", "+5", "0", "201"]) {
+      const res = await api.get(`/businesses?limit=${encodeURIComponent(limit)}`, { token });
+      expect(res.status, limit).toBe(400);
+      expect(res.body.errors[0].path).toBe("query.limit");
+    }
+    expect((await api.get("/businesses?limit=200", { token })).status).toBe(200);
+    expect((await api.get("/businesses?limit=007", { token })).status).toBe(200);
+  });
+
+  it("refuses a GET that declares a body over 1 MiB", async () => {
+    const answer = await raw(`GET /api/v1/me HTTP/1.1\r\nHost: x\r\nContent-Length: ${1024 * 1024 + 1}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toContain("application/problem+json");
+  });
+});
+
+describe("requests Node itself would answer", () => {
+  it("gives a missing Host, an unknown Expect and unparseable bytes the API's error shape with a request id", async () => {
+    const noHost = await raw("GET /health HTTP/1.1\r\n\r\n");
+    expect(noHost).toMatch(/^HTTP\/1\.1 400 /);
+    const expectation = await raw("GET /health HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n");
+    expect(expectation).toMatch(/^HTTP\/1\.1 417 /);
+    const garbage = await raw("GARBAGE\r\n\r\n");
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    for (const answer of [noHost, expectation, garbage]) {
+      expect(answer.toLowerCase()).toContain("content-type: application/problem+json");
+      expect(answer.toLowerCase()).toMatch(/x-request-id: [0-9a-f-]{36}/);
+    }
+  });
+});
