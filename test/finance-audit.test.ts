@@ -1,0 +1,112 @@
+/**
+ * The findings of the outside finance audit, each as a black-box test through HTTP against the real
+ * server: bodies of action routes, void dates, the account a payment goes into, rates of journal
+ * entries, customers in use, rounding of partial foreign payments, problem details and the lock date.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
+import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
+
+let server: RunningServer;
+let api: Client;
+
+beforeAll(async () => {
+  server = await startServer({ env: { RATE_LIMIT_PER_SECOND: "0" } });
+  api = client(server.url);
+});
+afterAll(async () => {
+  await server.stop();
+  removeDataDir(server.dataDir);
+});
+
+interface Setup {
+  token: string;
+  businessId: string;
+  base: string;
+  accounts: Record<string, { id: string; code: string; type: string }>;
+  customer: string;
+}
+
+async function setup(baseCurrency = "USD"): Promise<Setup> {
+  const owner = await registerUser(api, "Audit Owner");
+  const businessId = await createBusiness(api, owner.token, "Audited Inc", baseCurrency);
+  const accounts: Setup["accounts"] = {};
+  for (const a of await allPages(api, `/businesses/${businessId}/accounts`, owner.token)) accounts[a.systemKey ?? a.code] = a;
+  const customer = await createCustomer(api, owner.token, businessId, "Audit Customer");
+  return { token: owner.token, businessId, base: `/businesses/${businessId}`, accounts, customer };
+}
+
+async function draft(s: Setup, o: { currency?: string; issueDate?: string; unitPrice?: number; exchangeRate?: string } = {}) {
+  const res = await api.post(
+    `${s.base}/invoices`,
+    {
+      customerId: s.customer,
+      currency: o.currency ?? "USD",
+      issueDate: o.issueDate ?? "2026-03-01",
+      dueDate: "2026-03-31",
+      ...(o.exchangeRate ? { exchangeRate: o.exchangeRate } : {}),
+      lines: [{ description: "Work", quantity: "1", unitPrice: o.unitPrice ?? 1000, taxRate: "0" }],
+    },
+    { token: s.token },
+  );
+  expect(res.status, res.text).toBe(201);
+  return res.body as { id: string };
+}
+
+async function issued(s: Setup, o: Parameters<typeof draft>[1] = {}) {
+  const inv = await draft(s, o);
+  const res = await api.post(`${s.base}/invoices/${inv.id}/issue`, undefined, { token: s.token });
+  expect(res.status, res.text).toBe(200);
+  return res.body as { id: string; issueEntryId: string };
+}
+
+const rawPost = (path: string, token: string, rawBody: string) =>
+  api.request("POST", path, { token, rawBody, headers: { "Content-Type": "application/json" } });
+
+/** A refusal as the contract has it: problem+json with a detail and errors [{ path, message }]. */
+function expectProblem(res: { status: number; headers: Headers; body: any; text: string }, status: number, path?: string) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.headers.get("content-type")).toContain("application/problem+json");
+  expect(typeof res.body.detail).toBe("string");
+  expect(Array.isArray(res.body.errors) && res.body.errors.length > 0, res.text).toBe(true);
+  for (const e of res.body.errors) expect(typeof e.path === "string" && typeof e.message === "string", res.text).toBe(true);
+  if (path !== undefined) expect(res.body.errors.map((e: any) => e.path), res.text).toContain(path);
+}
+
+const entries = async (s: Setup) => allPages(api, `${s.base}/journal-entries`, s.token);
+
+describe("action routes take a strict, optional body", () => {
+  it("refuses malformed JSON and unknown fields on issue, and issues nothing; no body or {} still issue", async () => {
+    const s = await setup();
+    const inv = await draft(s);
+    expectProblem(await rawPost(`${s.base}/invoices/${inv.id}/issue`, s.token, '{"issueDate": "2026-05-01", broken'), 400);
+    expectProblem(await api.post(`${s.base}/invoices/${inv.id}/issue`, { foo: 1 }, { token: s.token }), 400, "foo");
+    expectProblem(await api.post(`${s.base}/invoices/${inv.id}/issue`, { issueDate: "2026-05-01" }, { token: s.token }), 400, "issueDate");
+    expect((await api.get(`${s.base}/invoices/${inv.id}`, { token: s.token })).body).toMatchObject({ status: "draft", number: null });
+    expect(await entries(s)).toEqual([]);
+
+    const withEmpty = await api.post(`${s.base}/invoices/${inv.id}/issue`, {}, { token: s.token });
+    expect(withEmpty.status, withEmpty.text).toBe(200);
+    expect(withEmpty.body).toMatchObject({ status: "issued", number: "INV-000001" });
+    const other = await draft(s);
+    const withNone = await api.post(`${s.base}/invoices/${other.id}/issue`, undefined, { token: s.token });
+    expect(withNone.status, withNone.text).toBe(200);
+  });
+
+  it("refuses malformed JSON and unknown fields on the other action routes too", async () => {
+    const s = await setup();
+    const inv = await issued(s);
+    const pay = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 100, date: "2026-03-02" }, { token: s.token });
+    const manual = await api.post(
+      `${s.base}/journal-entries`,
+      { date: "2026-03-01", lines: [{ accountId: s.accounts.cash!.id, debit: 5 }, { accountId: s.accounts.equity!.id, credit: 5 }] },
+      { token: s.token },
+    );
+    for (const path of [`/invoices/${inv.id}/void`, `/payments/${pay.body.id}/void`, `/journal-entries/${manual.body.id}/reverse`]) {
+      expectProblem(await rawPost(`${s.base}${path}`, s.token, "{broken"), 400);
+      expectProblem(await api.post(`${s.base}${path}`, { foo: 1 }, { token: s.token }), 400, "foo");
+    }
+    expect((await api.get(`${s.base}/payments/${pay.body.id}`, { token: s.token })).body.status).toBe("posted");
+    expect((await api.get(`${s.base}/journal-entries/${manual.body.id}`, { token: s.token })).body.reversedBy).toBeNull();
+  });
+});
