@@ -110,3 +110,37 @@ describe("action routes take a strict, optional body", () => {
     expect((await api.get(`${s.base}/journal-entries/${manual.body.id}`, { token: s.token })).body.reversedBy).toBeNull();
   });
 });
+
+describe("void dates", () => {
+  it("refuses an invoice void dated before its payments' voids, which would leave a negative receivable", async () => {
+    const s = await setup();
+    const inv = await issued(s, { issueDate: "2026-03-01", unitPrice: 1000 });
+    const pay = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 300, date: "2026-03-10" }, { token: s.token });
+    expect(pay.status, pay.text).toBe(201);
+    expect((await api.post(`${s.base}/payments/${pay.body.id}/void`, { date: "2026-03-20" }, { token: s.token })).status).toBe(200);
+
+    expectProblem(await api.post(`${s.base}/invoices/${inv.id}/void`, { date: "2026-03-12" }, { token: s.token }), 422, "date");
+    // no date: the void would be dated like the issue, before the payment's void
+    expectProblem(await api.post(`${s.base}/invoices/${inv.id}/void`, undefined, { token: s.token }), 422, "date");
+    expect((await api.get(`${s.base}/invoices/${inv.id}`, { token: s.token })).body.status).toBe("issued");
+
+    const voided = await api.post(`${s.base}/invoices/${inv.id}/void`, { date: "2026-03-20" }, { token: s.token });
+    expect(voided.status, voided.text).toBe(200);
+    const sheet = await api.get(`${s.base}/reports/balance-sheet?asOf=2026-03-15`, { token: s.token });
+    const amount = (id: string) => sheet.body.assets.find((a: any) => a.accountId === id)?.amount ?? 0;
+    expect(amount(s.accounts.cash!.id)).toBe(300);
+    expect(amount(s.accounts.receivable!.id)).toBe(700);
+    const aging = await api.get(`${s.base}/reports/ar-aging?asOf=2026-03-15`, { token: s.token });
+    expect(aging.body.totals.total).toBe(700);
+  });
+
+  it("refuses a payment void dated before the payment, and an invoice void dated before the issue", async () => {
+    const s = await setup();
+    const inv = await issued(s, { issueDate: "2026-03-01" });
+    const pay = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 300, date: "2026-03-10" }, { token: s.token });
+    expectProblem(await api.post(`${s.base}/payments/${pay.body.id}/void`, { date: "2026-03-09" }, { token: s.token }), 422, "date");
+    expect((await api.post(`${s.base}/payments/${pay.body.id}/void`, undefined, { token: s.token })).status).toBe(200);
+    const other = await issued(s, { issueDate: "2026-03-01" });
+    expectProblem(await api.post(`${s.base}/invoices/${other.id}/void`, { date: "2026-02-28" }, { token: s.token }), 422, "date");
+  });
+});

@@ -683,6 +683,14 @@ export function voidInvoice(scope: BusinessScope, rec: ChangeRecorder, id: strin
   if (row.state === "issued") {
     const original = store.findEntry(db, row.issue_entry_id!)!;
     const date = input.date ?? original.date;
+    // its payments' voids restored the receivable on their dates: reversing the issue before them would
+    // leave the receivable negative in between
+    const paymentsVoided = store.lastPaymentVoidDate(db, id);
+    if (paymentsVoided !== null && date < paymentsVoided) {
+      throw unprocessable(`The invoice's payments were voided as late as ${paymentsVoided}: date its void on or after that.`, [
+        { path: "date", message: `before ${paymentsVoided}, when its payments were voided` },
+      ]);
+    }
     voidEntryId = postReversal(scope, rec, original, date, `Void of invoice ${row.number}`, "invoice", id).id;
     voidedOn = date;
   }

@@ -521,6 +521,10 @@ export function insertPayment(db: Db, p: PaymentRow): void {
 export const markPaymentVoid = (db: Db, id: string, entryId: string, on: string) =>
   db.run("UPDATE payments SET void_entry_id = ?, voided_on = ? WHERE id = ? AND void_entry_id IS NULL", entryId, on, id);
 
+/** The date of the latest void among an invoice's payments (null: none voided). */
+export const lastPaymentVoidDate = (db: Db, invoiceId: string) =>
+  db.get<{ d: string | null }>("SELECT MAX(voided_on) AS d FROM payments WHERE invoice_id = ?", invoiceId)!.d;
+
 export function listPayments(db: Db, f: { after: string; limit: number; invoiceId?: string }): PaymentRow[] {
   if (f.invoiceId) {
     return db.all<PaymentRow>("SELECT * FROM payments WHERE invoice_id = ? AND id > ? ORDER BY id LIMIT ?", f.invoiceId, f.after, f.limit);
