@@ -144,3 +144,22 @@ describe("void dates", () => {
     expectProblem(await api.post(`${s.base}/invoices/${other.id}/void`, { date: "2026-02-28" }, { token: s.token }), 422, "date");
   });
 });
+
+describe("the account a payment goes into", () => {
+  it("refuses the receivable and tax payable accounts; another asset account is fine", async () => {
+    const s = await setup();
+    const inv = await issued(s);
+    for (const key of ["receivable", "tax_payable"]) {
+      const res = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 100, date: "2026-03-02", accountId: s.accounts[key]!.id }, { token: s.token });
+      expectProblem(res, 422, "accountId");
+    }
+    expect((await api.get(`${s.base}/invoices/${inv.id}`, { token: s.token })).body).toMatchObject({ amountPaid: 0, amountDue: 1000 });
+    expect(await allPages(api, `${s.base}/payments`, s.token)).toEqual([]);
+    expect(await entries(s)).toHaveLength(1);
+
+    const bank = await api.post(`${s.base}/accounts`, { code: "1010", name: "Bank", type: "asset" }, { token: s.token });
+    const res = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 100, date: "2026-03-02", accountId: bank.body.id }, { token: s.token });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.accountId).toBe(bank.body.id);
+  });
+});

@@ -762,6 +762,13 @@ export function createPayment(
   const cash = input.accountId ? store.findAccount(db, input.accountId) : standard("cash");
   if (!cash) throw unprocessable("No such account.", [{ path: "accountId", message: "no such account" }]);
   if (cash.type !== "asset") throw unprocessable("Payments are received into an asset account.", [{ path: "accountId", message: "not an asset account" }]);
+  // the standard accounts the ledger posts to itself: into receivable, a payment would debit and credit
+  // the same account, lowering the amount due while the ledger's receivable stays as it was
+  if (cash.system_key !== null && cash.system_key !== "cash") {
+    throw unprocessable(`Payments are received into cash or a bank account, not into ${cash.code} ${cash.name}, which the ledger keeps itself.`, [
+      { path: "accountId", message: `the standard ${cash.system_key} account` },
+    ]);
+  }
   if (input.exchangeRate !== undefined && invoice.currency === scope.baseCurrency && formatDecimal(parseDecimal(input.exchangeRate, RATE_LIMITS)!) !== "1") {
     throw unprocessable(`The invoice is in the base currency ${scope.baseCurrency}: its rate is 1.`, [{ path: "exchangeRate", message: "must be 1 or absent" }]);
   }
