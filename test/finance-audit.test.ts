@@ -163,3 +163,20 @@ describe("the account a payment goes into", () => {
     expect(res.body.accountId).toBe(bank.body.id);
   });
 });
+
+describe("rates given with a journal entry", () => {
+  it("refuses a base-currency rate other than 1 and a currency listed twice, and posts nothing", async () => {
+    const s = await setup();
+    const cash = s.accounts.cash!.id;
+    const rent = s.accounts["6200"]!.id;
+    const usd = { date: "2026-03-01", lines: [{ accountId: rent, debit: 100 }, { accountId: cash, credit: 100 }] };
+    expectProblem(await api.post(`${s.base}/journal-entries`, { ...usd, exchangeRates: [{ currency: "USD", rate: "2" }] }, { token: s.token }), 422, "exchangeRates.0.rate");
+    const eur = { date: "2026-03-01", lines: [{ accountId: rent, debit: 100, currency: "EUR" }, { accountId: cash, credit: 100, currency: "EUR" }] };
+    const twice = await api.post(`${s.base}/journal-entries`, { ...eur, exchangeRates: [{ currency: "EUR", rate: "1.5" }, { currency: "EUR", rate: "2" }] }, { token: s.token });
+    expectProblem(twice, 400, "exchangeRates.1.currency");
+    expect(await entries(s)).toEqual([]);
+    // the base currency at 1 says nothing new: accepted
+    const one = await api.post(`${s.base}/journal-entries`, { ...usd, exchangeRates: [{ currency: "USD", rate: "1.000" }] }, { token: s.token });
+    expect(one.status, one.text).toBe(201);
+  });
+});

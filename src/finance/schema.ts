@@ -123,6 +123,11 @@ export const createJournalEntryBody = z
     exchangeRates: z
       .array(rateOverride)
       .max(20)
+      .superRefine((rates, ctx) => {
+        rates.forEach((r, i) => {
+          if (rates.findIndex((o) => o.currency === r.currency) < i) ctx.addIssue({ code: "custom", message: `${r.currency} is given twice`, path: [i, "currency"] });
+        });
+      })
       .optional()
       .openapi({ description: "Rates for foreign-currency lines; default: the business's rate table on the entry's date." }),
     counterpartyBusinessId: id

@@ -325,6 +325,11 @@ export function createJournalEntry(
       off.map((o) => ({ path: "lines", message: `${o.currency} unbalanced by ${o.debit - o.credit}` })),
     );
   }
+  (input.exchangeRates ?? []).forEach((r, i) => {
+    if (r.currency === scope.baseCurrency && formatDecimal(parseDecimal(r.rate, RATE_LIMITS)!) !== "1") {
+      throw unprocessable(`${r.currency} is the base currency: its rate is always 1.`, [{ path: `exchangeRates.${i}.rate`, message: "must be 1 for the base currency" }]);
+    }
+  });
   const overrides = new Map((input.exchangeRates ?? []).map((r) => [r.currency, r.rate]));
   const priced = priceLines(lines, scope.baseCurrency, (currency) => rateOf(db, scope.baseCurrency, currency, input.date, "exchangeRates", overrides.get(currency)).rate);
   const row = postEntry(
