@@ -180,3 +180,19 @@ describe("rates given with a journal entry", () => {
     expect(one.status, one.text).toBe(201);
   });
 });
+
+describe("customers in use", () => {
+  it("refuses to delete a CRM company that any invoice names as customer, draft or void included", async () => {
+    const s = await setup();
+    const inv = await draft(s);
+    const refused = await api.delete(`${s.base}/companies/${s.customer}`, { token: s.token });
+    expectProblem(refused, 422, "companyId");
+    expect(refused.body.detail).toMatch(/invoice/);
+    await api.post(`${s.base}/invoices/${inv.id}/void`, undefined, { token: s.token });
+    expectProblem(await api.delete(`${s.base}/companies/${s.customer}`, { token: s.token }), 422, "companyId");
+    expect((await api.get(`${s.base}/companies/${s.customer}`, { token: s.token })).status).toBe(200);
+    // a company no invoice names is deleted as before
+    const free = await createCustomer(api, s.token, s.businessId, "Never invoiced");
+    expect((await api.delete(`${s.base}/companies/${free}`, { token: s.token })).status).toBe(204);
+  });
+});

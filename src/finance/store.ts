@@ -538,5 +538,9 @@ export function listPayments(db: Db, f: { after: string; limit: number; invoiceI
 export const customerExists = (db: Db, id: string) =>
   db.get<{ n: number }>("SELECT EXISTS (SELECT 1 FROM companies WHERE id = ?) AS n", id)!.n === 1;
 
+/** How many invoices, of any status, name this company as their customer (the CRM asks before deleting it). */
+export const invoicesOfCustomer = (db: Db, id: string) =>
+  db.get<{ n: number }>("SELECT COUNT(*) AS n FROM invoices WHERE customer_id = ?", id)!.n;
+
 export const customerNames = (db: Db, ids: string[]) =>
   db.all<{ id: string; name: string }>("SELECT id, name FROM companies WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
