@@ -196,3 +196,42 @@ describe("customers in use", () => {
     expect((await api.delete(`${s.base}/companies/${free}`, { token: s.token })).status).toBe(204);
   });
 });
+
+describe("partial payments of foreign invoices", () => {
+  it("clear the receivable cumulatively: same-rate payments book no FX and AR aging agrees with the ledger", async () => {
+    const s = await setup("USD");
+    // ¥3 at 0.005 = 1.5 cents → 2 cents
+    const inv = await issued(s, { currency: "JPY", unitPrice: 3, exchangeRate: "0.005" });
+    expect((await api.get(`${s.base}/invoices/${inv.id}`, { token: s.token })).body).toMatchObject({ total: 3, baseTotal: 2 });
+    const receivableAsOf = async (asOf: string) => {
+      const tb = await api.get(`${s.base}/reports/trial-balance?asOf=${asOf}`, { token: s.token });
+      const row = tb.body.accounts.find((a: any) => a.accountId === s.accounts.receivable!.id);
+      return row ? row.debit - row.credit : 0;
+    };
+    const payments = [];
+    for (const date of ["2026-03-02", "2026-03-03", "2026-03-04"]) {
+      const pay = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 1, date, exchangeRate: "0.005" }, { token: s.token });
+      expect(pay.status, pay.text).toBe(201);
+      expect(pay.body.realisedFx, date).toBe(0);
+      payments.push(pay.body);
+      const aging = await api.get(`${s.base}/reports/ar-aging?asOf=${date}`, { token: s.token });
+      expect(aging.body.totals.total, date).toBe(await receivableAsOf(date));
+    }
+    // round(1 × 0.5) = 1, round(2 × 0.5) − 1 = 0, the rest: 1
+    expect(payments.map((p) => p.baseAmount)).toEqual([1, 0, 1]);
+    expect(await receivableAsOf("2026-03-03")).toBe(1);
+    expect(await receivableAsOf("2026-03-04")).toBe(0);
+    const tb = await api.get(`${s.base}/reports/trial-balance?asOf=2026-12-31`, { token: s.token });
+    expect(tb.body.accounts.find((a: any) => a.accountId === s.accounts.fx_gain_loss!.id)).toBeUndefined();
+  });
+
+  it("book FX only on what another rate changes", async () => {
+    const s = await setup("USD");
+    const inv = await issued(s, { currency: "JPY", unitPrice: 3, exchangeRate: "0.005" });
+    const first = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 1, date: "2026-03-02", exchangeRate: "0.005" }, { token: s.token });
+    expect(first.body).toMatchObject({ baseAmount: 1, realisedFx: 0 });
+    // ¥1 at 0.012 = 1.2 → 1 cent received; it clears round(¥2 × 0.5) − 1 = 0 cents, so the cent is FX
+    const second = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 1, date: "2026-03-03", exchangeRate: "0.012" }, { token: s.token });
+    expect(second.body).toMatchObject({ baseAmount: 1, realisedFx: 1 });
+  });
+});

@@ -779,15 +779,20 @@ export function createPayment(
   }
   const { rate, text } = rateOf(db, scope.baseCurrency, invoice.currency, input.date, "exchangeRate", input.exchangeRate);
   const amount = big(input.amount);
-  const baseAmount = convert(amount, invoice.currency, scope.baseCurrency, rate);
+  const issueRate = parseDecimal(invoice.exchange_rate!, RATE_LIMITS)!;
   const remainingBase = big(invoice.base_total!) - big(invoice.base_cleared);
-  let cleared: bigint;
-  if (input.amount === due) cleared = remainingBase;
-  else {
-    const atIssue = convert(amount, invoice.currency, scope.baseCurrency, parseDecimal(invoice.exchange_rate!, RATE_LIMITS)!);
-    cleared = remainingBase;
-    if (atIssue < remainingBase) cleared = atIssue;
+  // The receivable is cleared at the issue rate, cumulatively: what everything paid so far (this payment
+  // included) is worth at that rate, less what earlier payments cleared; the last payment clears exactly
+  // the rest. So the clearings always sum to the invoice's base total, rounded once per invoice rather
+  // than once per payment (0020). Only voided payments can make the difference fall outside [0, rest].
+  let cleared = remainingBase;
+  if (input.amount !== due) {
+    cleared = convert(big(invoice.amount_paid) + amount, invoice.currency, scope.baseCurrency, issueRate) - big(invoice.base_cleared);
+    if (cleared < 0n) cleared = 0n;
+    if (cleared > remainingBase) cleared = remainingBase;
   }
+  // at the issue rate the money received is worth exactly what it clears: no exchange difference
+  const baseAmount = formatDecimal(rate) === formatDecimal(issueRate) ? cleared : convert(amount, invoice.currency, scope.baseCurrency, rate);
   const fx = baseAmount - cleared;
   const lines: PricedLine[] = [
     { accountId: cash.id, currency: invoice.currency, debit: amount, credit: 0n, baseDebit: baseAmount, baseCredit: 0n },

@@ -465,13 +465,20 @@ export function listInvoices(db: Db, f: { after: string; limit: number; status?:
   return db.all<InvoiceRow>(`SELECT * FROM invoices WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`, ...params, f.limit);
 }
 
-/** Issued invoices as of a date, with what had been paid on them by then (payments voided later still count). */
+/**
+ * Issued invoices as of a date, with what had been paid on them by then and the base amount those
+ * payments cleared from the receivable (payments voided later still count).
+ */
 export const invoicesOutstandingAsOf = (db: Db, asOf: string) =>
-  db.all<InvoiceRow & { paid_as_of: number }>(
+  db.all<InvoiceRow & { paid_as_of: number; cleared_as_of: number }>(
     `SELECT i.*, (SELECT COALESCE(SUM(p.amount), 0) FROM payments p
-                   WHERE p.invoice_id = i.id AND p.date <= ? AND (p.voided_on IS NULL OR p.voided_on > ?)) AS paid_as_of
+                   WHERE p.invoice_id = i.id AND p.date <= ? AND (p.voided_on IS NULL OR p.voided_on > ?)) AS paid_as_of,
+                 (SELECT COALESCE(SUM(p.base_cleared), 0) FROM payments p
+                   WHERE p.invoice_id = i.id AND p.date <= ? AND (p.voided_on IS NULL OR p.voided_on > ?)) AS cleared_as_of
        FROM invoices i
       WHERE i.issue_entry_id IS NOT NULL AND i.issue_date <= ? AND (i.voided_on IS NULL OR i.voided_on > ?)`,
+    asOf,
+    asOf,
     asOf,
     asOf,
     asOf,
