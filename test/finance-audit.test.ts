@@ -235,3 +235,46 @@ describe("partial payments of foreign invoices", () => {
     expect(second.body).toMatchObject({ baseAmount: 1, realisedFx: 1 });
   });
 });
+
+describe("problem details", () => {
+  it("name the field or the route's subject in errors for every refusal of a state or rule", async () => {
+    const s = await setup();
+    const inv = await issued(s);
+    expectProblem(await api.patch(`${s.base}/invoices/${inv.id}`, { memo: "late" }, { token: s.token }), 422, "invoiceId");
+    expectProblem(await api.post(`${s.base}/invoices/${inv.id}/issue`, undefined, { token: s.token }), 422, "invoiceId");
+    const reversed = await api.post(`${s.base}/journal-entries/${inv.issueEntryId}/reverse`, {}, { token: s.token });
+    expectProblem(reversed, 422, "entryId");
+    expect(reversed.body.detail).toContain("belongs to an invoice");
+
+    const pay = await api.post(`${s.base}/payments`, { invoiceId: inv.id, amount: 100, date: "2026-03-02" }, { token: s.token });
+    expect((await api.post(`${s.base}/payments/${pay.body.id}/void`, undefined, { token: s.token })).status).toBe(200);
+    expectProblem(await api.post(`${s.base}/payments/${pay.body.id}/void`, undefined, { token: s.token }), 422, "paymentId");
+    const payReversal = await api.post(`${s.base}/journal-entries/${pay.body.entryId}/reverse`, {}, { token: s.token });
+    expect(payReversal.body.detail).toContain("belongs to a payment");
+    expect((await api.post(`${s.base}/invoices/${inv.id}/void`, { date: "2026-03-02" }, { token: s.token })).status).toBe(200);
+    expectProblem(await api.post(`${s.base}/invoices/${inv.id}/void`, { date: "2026-03-02" }, { token: s.token }), 422, "invoiceId");
+
+    expectProblem(await api.delete(`${s.base}/accounts/${s.accounts.cash!.id}`, { token: s.token }), 422, "accountId");
+    expectProblem(await api.patch(`${s.base}/accounts/${s.accounts.cash!.id}`, { archived: true }, { token: s.token }), 422, "archived");
+    const travel = await api.post(`${s.base}/accounts`, { code: "6400", name: "Travel", type: "expense" }, { token: s.token });
+    await api.post(
+      `${s.base}/journal-entries`,
+      { date: "2026-03-01", lines: [{ accountId: travel.body.id, debit: 5 }, { accountId: s.accounts.cash!.id, credit: 5 }] },
+      { token: s.token },
+    );
+    expectProblem(await api.delete(`${s.base}/accounts/${travel.body.id}`, { token: s.token }), 422, "accountId");
+    expectProblem(await api.post(`${s.base}/accounts`, { code: "6400", name: "Again", type: "expense" }, { token: s.token }), 409, "code");
+    expectProblem(await api.patch(`${s.base}/accounts/${travel.body.id}`, { code: "1000" }, { token: s.token }), 409, "code");
+  });
+
+  it("say what a quantity's real limit is", async () => {
+    const s = await setup();
+    const res = await api.post(
+      `${s.base}/invoices`,
+      { customerId: s.customer, currency: "USD", issueDate: "2026-03-01", dueDate: "2026-03-31", lines: [{ description: "x", quantity: "1000000000", unitPrice: 1, taxRate: "0" }] },
+      { token: s.token },
+    );
+    expectProblem(res, 400, "lines.0.quantity");
+    expect(res.body.errors[0].message).toMatch(/9 integer digits/);
+  });
+});

@@ -26,7 +26,7 @@ const decimalString = (limits: { maxScale: number; maxIntegerDigits: number }, w
     .refine((text) => {
       const value = parseDecimal(text, limits);
       return value !== undefined && (!positive || value.units > 0n);
-    }, `must be a ${positive ? "positive " : ""}decimal string with at most ${limits.maxScale} decimals (${what})`)
+    }, `must be a ${positive ? "positive " : ""}decimal string of at most ${limits.maxIntegerDigits} integer digits and ${limits.maxScale} decimals (${what})`)
     .openapi({ example, description: `A decimal string, never a binary float: ${what}.` });
 
 export const quantity = decimalString(QUANTITY_LIMITS, "quantity", true, "1.5");

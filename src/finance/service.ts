@@ -51,7 +51,9 @@ export function createAccount(
   rec: ChangeRecorder,
   input: { code: string; name: string; type: store.AccountRow["type"]; currency?: string | null; description?: string | null },
 ) {
-  if (store.findAccountByCode(rec.db, input.code)) throw conflict(`An account with code ${input.code} already exists.`);
+  if (store.findAccountByCode(rec.db, input.code)) {
+    throw conflict(`An account with code ${input.code} already exists.`, [{ path: "code", message: "already used by another account" }]);
+  }
   const row: store.AccountRow = {
     id: newId("acc"),
     code: input.code,
@@ -88,7 +90,9 @@ export function updateAccount(
   }
   if (Object.keys(changes).length === 0) return accountView(before);
   if (before.system_key && (changes.type || changes.currency || changes.archived_at)) {
-    throw unprocessable(`The ${before.system_key} account is part of the standard chart the ledger posts to: its type and currency are fixed and it cannot be archived.`);
+    throw unprocessable(`The ${before.system_key} account is part of the standard chart the ledger posts to: its type and currency are fixed and it cannot be archived.`, [
+      { path: changes.type ? "type" : changes.currency ? "currency" : "archived", message: `fixed for the standard ${before.system_key} account` },
+    ]);
   }
   if ((changes.type || changes.currency) && store.accountHasPostings(rec.db, id)) {
     throw unprocessable("The account has postings: its type and currency can no longer change.", [
@@ -97,7 +101,9 @@ export function updateAccount(
   }
   if (changes.code) {
     const other = store.findAccountByCode(rec.db, after.code);
-    if (other && other.id !== id) throw conflict(`An account with code ${after.code} already exists.`);
+    if (other && other.id !== id) {
+      throw conflict(`An account with code ${after.code} already exists.`, [{ path: "code", message: "already used by another account" }]);
+    }
   }
   after.updated_at = rec.at;
   store.updateAccount(rec.db, after);
@@ -107,9 +113,13 @@ export function updateAccount(
 
 export function deleteAccount(rec: ChangeRecorder, id: string): void {
   const row = requireAccount(rec.db, id);
-  if (row.system_key) throw unprocessable(`The ${row.system_key} account is part of the standard chart and cannot be deleted.`);
+  if (row.system_key) {
+    throw unprocessable(`The ${row.system_key} account is part of the standard chart and cannot be deleted.`, [
+      { path: "accountId", message: `the standard ${row.system_key} account` },
+    ]);
+  }
   if (store.accountHasPostings(rec.db, id) || store.accountIsUsedByPayments(rec.db, id)) {
-    throw unprocessable("The account has postings and cannot be deleted; archive it instead.");
+    throw unprocessable("The account has postings and cannot be deleted; archive it instead.", [{ path: "accountId", message: "has postings" }]);
   }
   store.deleteAccount(rec.db, id);
   rec.record({ action: "account.deleted", targetType: "account", targetId: id, changes: { code: row.code, name: row.name } });
@@ -386,9 +396,14 @@ export function reverseJournalEntry(scope: BusinessScope, rec: ChangeRecorder, e
   const original = store.findEntry(rec.db, entryId);
   if (!original) throw notFound("No such journal entry.");
   if (postedByDocument(original.source_type)) {
-    throw unprocessable(`This entry belongs to a ${original.source_type}: void the ${original.source_type} instead.`);
+    const document = `${original.source_type === "invoice" ? "an" : "a"} ${original.source_type}`;
+    throw unprocessable(`This entry belongs to ${document}: void the ${original.source_type} instead.`, [
+      { path: "entryId", message: `posted by ${document}` },
+    ]);
   }
-  if (original.reversal_of) throw unprocessable("This entry is itself a reversal; post a new entry instead.");
+  if (original.reversal_of) {
+    throw unprocessable("This entry is itself a reversal; post a new entry instead.", [{ path: "entryId", message: "is a reversal" }]);
+  }
   const reversal = postReversal(scope, rec, original, input.date ?? original.date, input.memo ?? `Reversal of ${original.id}`, "reversal", original.id);
   return entryView(scope.baseCurrency, reversal, store.entryPostings(rec.db, reversal.seq));
 }
@@ -582,7 +597,9 @@ export function updateInvoice(
   input: Partial<{ customerId: string; currency: string; issueDate: string; dueDate: string; memo: string | null; exchangeRate: string | null; lines: InvoiceLineInput[] }>,
 ) {
   const row = requireInvoice(rec.db, id);
-  if (row.state !== "draft") throw unprocessable(`Only draft invoices can be edited; this one is ${invoiceStatus(row)}.`);
+  if (row.state !== "draft") {
+    throw unprocessable(`Only draft invoices can be edited; this one is ${invoiceStatus(row)}.`, [{ path: "invoiceId", message: `is ${invoiceStatus(row)}` }]);
+  }
   const lines = store.invoiceLines(rec.db, id);
   const draft: InvoiceDraft = {
     customerId: input.customerId ?? row.customer_id,
@@ -640,7 +657,9 @@ const byId = (...accounts: store.AccountRow[]) => new Map(accounts.map((a) => [a
 export function issueInvoice(scope: BusinessScope, rec: ChangeRecorder, id: string) {
   const db = rec.db;
   const row = requireInvoice(db, id);
-  if (row.state !== "draft") throw unprocessable(`Only a draft can be issued; this invoice is ${invoiceStatus(row)}.`);
+  if (row.state !== "draft") {
+    throw unprocessable(`Only a draft can be issued; this invoice is ${invoiceStatus(row)}.`, [{ path: "invoiceId", message: `is ${invoiceStatus(row)}` }]);
+  }
   if (!store.customerExists(db, row.customer_id)) {
     throw unprocessable("The invoice's customer no longer exists in the CRM.", [{ path: "customerId", message: "no such company" }]);
   }
@@ -681,7 +700,7 @@ export function issueInvoice(scope: BusinessScope, rec: ChangeRecorder, id: stri
 export function voidInvoice(scope: BusinessScope, rec: ChangeRecorder, id: string, input: { date?: string }) {
   const db = rec.db;
   const row = requireInvoice(db, id);
-  if (row.state === "void") throw unprocessable("The invoice is already void.");
+  if (row.state === "void") throw unprocessable("The invoice is already void.", [{ path: "invoiceId", message: "already void" }]);
   if (row.amount_paid > 0) throw unprocessable("The invoice has payments: void them first.", [{ path: "invoiceId", message: "has payments" }]);
   let voidEntryId: string | null = null;
   let voidedOn: string | null = null;
@@ -842,7 +861,7 @@ export function voidPayment(scope: BusinessScope, rec: ChangeRecorder, id: strin
   const db = rec.db;
   const payment = store.findPayment(db, id);
   if (!payment) throw notFound("No such payment.");
-  if (payment.void_entry_id) throw unprocessable("The payment is already void.");
+  if (payment.void_entry_id) throw unprocessable("The payment is already void.", [{ path: "paymentId", message: "already void" }]);
   const original = store.findEntry(db, payment.entry_id)!;
   const date = input.date ?? original.date;
   const reversal = postReversal(scope, rec, original, date, `Void of payment ${id}`, "payment", id);
