@@ -278,3 +278,26 @@ describe("problem details", () => {
     expect(res.body.errors[0].message).toMatch(/9 integer digits/);
   });
 });
+
+describe("the lock date", () => {
+  it("moves later for an accountant; moving it earlier or clearing it takes an owner or admin", async () => {
+    const s = await setup();
+    const [accountant, admin] = [await registerUser(api, "Accountant"), await registerUser(api, "Admin")];
+    for (const [u, role] of [[accountant, "accountant"], [admin, "admin"]] as const) {
+      expect((await api.post(`${s.base}/members`, { email: u.email, role }, { token: s.token })).status).toBe(201);
+    }
+    const lock = (token: string, lockDate: string | null) => api.patch(`${s.base}/ledger-settings`, { lockDate }, { token });
+    expect((await lock(accountant.token, "2026-01-31")).status).toBe(200);
+    expect((await lock(accountant.token, "2026-02-28")).status).toBe(200);
+    expect((await lock(accountant.token, "2026-02-28")).status).toBe(200);
+    for (const earlier of ["2026-01-31", null]) {
+      const refused = await lock(accountant.token, earlier);
+      expect(refused.status, refused.text).toBe(403);
+      expect(refused.headers.get("content-type")).toContain("application/problem+json");
+      expect(refused.body.detail).toMatch(/owner or an admin/);
+    }
+    expect((await api.get(`${s.base}/ledger-settings`, { token: s.token })).body.lockDate).toBe("2026-02-28");
+    expect((await lock(admin.token, "2026-01-31")).body.lockDate).toBe("2026-01-31");
+    expect((await lock(s.token, null)).body.lockDate).toBeNull();
+  });
+});

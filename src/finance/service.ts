@@ -1,8 +1,9 @@
+import { can } from "../businesses/roles.js";
 import type { ChangeRecorder } from "../http/business-write.js";
 import type { BusinessScope } from "../http/context.js";
 import { linkProblem } from "../portfolio/links.js";
 import { newId } from "../platform/ids.js";
-import { conflict, notFound, unprocessable } from "../platform/problem.js";
+import { conflict, forbidden, notFound, unprocessable } from "../platform/problem.js";
 import type { Db, SqlConnection } from "../platform/sql.js";
 import {
   type EntryLine,
@@ -134,6 +135,12 @@ export function settingsView(scope: BusinessScope) {
 
 export function setLockDate(scope: BusinessScope, rec: ChangeRecorder, lockDate: string | null) {
   const before = store.settings(rec.db).lock_date;
+  const reopens = before !== null && (lockDate === null || lockDate < before);
+  if (reopens && !can(scope.role, "finance:reopen")) {
+    throw forbidden(
+      `The books are locked up to ${before}: moving the lock date earlier or clearing it reopens closed periods, which takes an owner or an admin (your role: ${scope.role}).`,
+    );
+  }
   if (before !== lockDate) {
     store.setLockDate(rec.db, lockDate);
     rec.record({ action: "ledger.lock_date_changed", targetType: "ledger", targetId: scope.businessId, changes: { lockDate: { from: before, to: lockDate } } });
