@@ -74,6 +74,8 @@ interface ModelInvoice {
   void: boolean;
   /** live payments: id → amount and day */
   payments: Map<string, { amount: number; day: number }>;
+  /** the latest day a payment of it was voided on (-1: none) */
+  paymentVoidDay: number;
 }
 
 
@@ -128,7 +130,7 @@ async function runSequence(ops: Op[]): Promise<void> {
           lines: op.lines.map((l, i) => ({ description: `line ${i}`, ...l })),
         });
         expect(res.status, res.text).toBe(201);
-        const inv: ModelInvoice = { id: res.body.id, total: res.body.total, issueDay: op.day, issued: false, void: false, payments: new Map() };
+        const inv: ModelInvoice = { id: res.body.id, total: res.body.total, issueDay: op.day, issued: false, void: false, payments: new Map(), paymentVoidDay: -1 };
         invoices.push(inv);
         if (op.issue) {
           const issued = await write(`${base}/invoices/${inv.id}/issue`, undefined);
@@ -168,6 +170,8 @@ async function runSequence(ops: Op[]): Promise<void> {
           break;
         }
         expect(res.status, res.text).toBe(200);
+        // voided without a date: dated like the payment
+        inv.paymentVoidDay = Math.max(inv.paymentVoidDay, inv.payments.get(p)!.day);
         inv.payments.delete(p);
         entryCount += 1;
         break;
@@ -177,7 +181,8 @@ async function runSequence(ops: Op[]): Promise<void> {
         if (candidates.length === 0) break;
         const inv = candidates[op.pick % candidates.length]!;
         const res = await write(`${base}/invoices/${inv.id}/void`, undefined);
-        if (inv.payments.size > 0 || (inv.issued && locked(inv.issueDay))) {
+        // voided without a date: dated like the issue, refused before a void of its payments
+        if (inv.payments.size > 0 || (inv.issued && (locked(inv.issueDay) || inv.paymentVoidDay > inv.issueDay))) {
           expect(res.status, res.text).toBe(422);
         } else {
           expect(res.status, res.text).toBe(200);

@@ -17,6 +17,7 @@ export type Permission =
   | "crm:write"
   | "finance:read"
   | "finance:write"
+  | "finance:reopen"
   | "agents:read"
   | "agents:run"
   | "agents:approve";
@@ -34,6 +35,7 @@ const MATRIX: Record<Role, ReadonlySet<Permission>> = {
     "audit:read",
     "crm:write",
     "finance:write",
+    "finance:reopen",
     "agents:run",
     "agents:approve",
   ]),
@@ -46,9 +48,11 @@ const MATRIX: Record<Role, ReadonlySet<Permission>> = {
     "audit:read",
     "crm:write",
     "finance:write",
+    "finance:reopen",
     "agents:run",
     "agents:approve",
   ]),
+  // an accountant locks the books further, but reopening a closed period takes an owner or admin
   accountant: new Set<Permission>([...READ, "audit:read", "finance:write", "agents:run", "agents:approve"]),
   sales: new Set<Permission>([...READ, "crm:write", "agents:run"]),
   viewer: new Set<Permission>(READ),

@@ -166,9 +166,10 @@ function registerEntity(app: OpenAPIHono<AppEnv>, r: EntityRoutes): void {
       tags,
       security,
       summary: `Delete a ${r.entity}; records that point to it are detached, not deleted`,
+      ...(r.entity === "company" ? { description: "A company that any invoice names as its customer cannot be deleted (422)." } : {}),
       middleware: [WRITE],
       request: { params },
-      responses: { 204: { description: "Deleted" }, ...errorResponses(...BUSINESS_READ_ERRORS, 409, 412) },
+      responses: { 204: { description: "Deleted" }, ...errorResponses(...BUSINESS_READ_ERRORS, 409, 412, ...(r.entity === "company" ? [422] : [])) },
     }),
     (c) => {
       const crm = crmOf(c);

@@ -7,6 +7,7 @@ import { badRequest, conflict, type FieldError, notFound, ProblemError, unproces
 import type { Db, SqlValue } from "../platform/sql.js";
 import { buildListQuery, cursorShape, type EntityName, hasSortedSearchIndex, type ListParams, SORTED_SEARCH_WALK_FROM, sortKey } from "./lists.js";
 import { ENTITIES, type EntityDef, TABLE_OF, toColumn, type View, viewOf } from "./model.js";
+import { invoicesOfCustomer } from "../finance/store.js";
 import { linkProblem } from "../portfolio/links.js";
 import { INCLUDES } from "./schema.js";
 import { ftsQuery } from "./search.js";
@@ -194,10 +195,21 @@ function recordStageMove(crm: Crm, rec: ChangeRecorder, deal: Input, dealId: str
 /**
  * Deleting a record detaches what points to it (contacts keep existing without their company, activities
  * keep their history): the foreign keys are ON DELETE SET NULL. The audit entry keeps the deleted record.
+ * A company that invoices name as their customer is not deleted (422).
  */
 export function remove(crm: Crm, rec: ChangeRecorder, entity: EntityName, id: string): void {
   const def = ENTITIES[entity];
   const before = current(crm, entity, id);
+  if (entity === "company") {
+    // invoices keep their customer for good (AR aging, statements): a company they name stays
+    const invoices = invoicesOfCustomer(crm.db, id);
+    if (invoices > 0) {
+      throw unprocessable(
+        `This company is the customer of ${invoices} invoice${invoices === 1 ? "" : "s"} (drafts and void ones count): it cannot be deleted while invoices name it.`,
+        [{ path: "companyId", message: `customer of ${invoices} invoice${invoices === 1 ? "" : "s"}` }],
+      );
+    }
+  }
   store.deleteRow(crm.db, def.table, id);
   const { id: _id, ...fields } = before;
   rec.record({ action: `${ACTIONS[entity]}.deleted`, targetType: entity, targetId: id, changes: { deleted: fields } });

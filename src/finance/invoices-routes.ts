@@ -93,7 +93,7 @@ export function registerInvoiceRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Number the invoice and post it",
       description: "Assigns the next number (INV-000001, without gaps) and posts receivable against revenue and tax payable at the issue date's rate.",
       middleware: [write],
-      request: { params: schema.invoiceIdParam },
+      request: { params: schema.invoiceIdParam, body: optionalJsonBody(schema.emptyBody) },
       responses: { 200: json(schema.invoice, "Issued"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
     (c) => commitChange(c, 200, (rec) => service.issueInvoice(c.get("scope"), rec, c.req.valid("param").invoiceId)),

@@ -1,6 +1,5 @@
 import type { BusinessScope } from "../http/context.js";
-import { AGING_BUCKETS, type AgingBucket, agingBucket, RATE_LIMITS } from "./ledger.js";
-import { convert, parseDecimal, toSafeNumber } from "./money.js";
+import { AGING_BUCKETS, type AgingBucket, agingBucket } from "./ledger.js";
 import * as store from "./store.js";
 
 /**
@@ -106,7 +105,8 @@ const emptyBuckets = (): Buckets => ({ current: 0, days1to30: 0, days31to60: 0, 
 
 /**
  * What customers owed on a date, by how late it was: invoices issued and not void on that date, less
- * the payments made (and not voided) by then, converted at each invoice's issue rate.
+ * the payments made (and not voided) by then; in the base currency, the invoice's base total less what
+ * those payments cleared, so each invoice shows what the ledger's receivable holds for it.
  */
 export function arAging(scope: BusinessScope, asOf: string) {
   const perCustomer = new Map<string, Buckets & { invoices: number }>();
@@ -114,8 +114,8 @@ export function arAging(scope: BusinessScope, asOf: string) {
   for (const inv of store.invoicesOutstandingAsOf(scope.db, asOf)) {
     const due = inv.total - inv.paid_as_of;
     if (due <= 0) continue;
-    const rate = parseDecimal(inv.exchange_rate ?? "1", RATE_LIMITS)!;
-    const base = due === inv.total && inv.base_total !== null ? inv.base_total : toSafeNumber(convert(BigInt(due), inv.currency, scope.baseCurrency, rate));
+    // what the ledger's receivable still holds for it: the base total less what its payments cleared
+    const base = inv.base_total! - inv.cleared_as_of;
     const bucket = agingBucket(inv.due_date, asOf);
     const c = perCustomer.get(inv.customer_id) ?? { ...emptyBuckets(), invoices: 0 };
     c[bucket] += base;

@@ -26,7 +26,7 @@ const decimalString = (limits: { maxScale: number; maxIntegerDigits: number }, w
     .refine((text) => {
       const value = parseDecimal(text, limits);
       return value !== undefined && (!positive || value.units > 0n);
-    }, `must be a ${positive ? "positive " : ""}decimal string with at most ${limits.maxScale} decimals (${what})`)
+    }, `must be a ${positive ? "positive " : ""}decimal string of at most ${limits.maxIntegerDigits} integer digits and ${limits.maxScale} decimals (${what})`)
     .openapi({ example, description: `A decimal string, never a binary float: ${what}.` });
 
 export const quantity = decimalString(QUANTITY_LIMITS, "quantity", true, "1.5");
@@ -123,6 +123,11 @@ export const createJournalEntryBody = z
     exchangeRates: z
       .array(rateOverride)
       .max(20)
+      .superRefine((rates, ctx) => {
+        rates.forEach((r, i) => {
+          if (rates.findIndex((o) => o.currency === r.currency) < i) ctx.addIssue({ code: "custom", message: `${r.currency} is given twice`, path: [i, "currency"] });
+        });
+      })
       .optional()
       .openapi({ description: "Rates for foreign-currency lines; default: the business's rate table on the entry's date." }),
     counterpartyBusinessId: id
@@ -307,6 +312,9 @@ export const invoiceIdParam = z.object({
   businessId: z.string().max(64).openapi({ param: { name: "businessId", in: "path" } }),
   invoiceId: z.string().max(64).openapi({ param: { name: "invoiceId", in: "path" } }),
 });
+
+/** The body of an action that takes no input: absent, or `{}` (unknown fields are refused like anywhere else). */
+export const emptyBody = z.strictObject({}).openapi("EmptyBody");
 
 export const voidBody = z
   .strictObject({ date: calendarDate.optional().openapi({ description: "Date of the reversing entry; default: the original's date." }) })

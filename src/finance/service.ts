@@ -1,8 +1,9 @@
+import { can } from "../businesses/roles.js";
 import type { ChangeRecorder } from "../http/business-write.js";
 import type { BusinessScope } from "../http/context.js";
 import { linkProblem } from "../portfolio/links.js";
 import { newId } from "../platform/ids.js";
-import { conflict, notFound, unprocessable } from "../platform/problem.js";
+import { conflict, forbidden, notFound, unprocessable } from "../platform/problem.js";
 import type { Db, SqlConnection } from "../platform/sql.js";
 import {
   type EntryLine,
@@ -51,7 +52,9 @@ export function createAccount(
   rec: ChangeRecorder,
   input: { code: string; name: string; type: store.AccountRow["type"]; currency?: string | null; description?: string | null },
 ) {
-  if (store.findAccountByCode(rec.db, input.code)) throw conflict(`An account with code ${input.code} already exists.`);
+  if (store.findAccountByCode(rec.db, input.code)) {
+    throw conflict(`An account with code ${input.code} already exists.`, [{ path: "code", message: "already used by another account" }]);
+  }
   const row: store.AccountRow = {
     id: newId("acc"),
     code: input.code,
@@ -88,7 +91,9 @@ export function updateAccount(
   }
   if (Object.keys(changes).length === 0) return accountView(before);
   if (before.system_key && (changes.type || changes.currency || changes.archived_at)) {
-    throw unprocessable(`The ${before.system_key} account is part of the standard chart the ledger posts to: its type and currency are fixed and it cannot be archived.`);
+    throw unprocessable(`The ${before.system_key} account is part of the standard chart the ledger posts to: its type and currency are fixed and it cannot be archived.`, [
+      { path: changes.type ? "type" : changes.currency ? "currency" : "archived", message: `fixed for the standard ${before.system_key} account` },
+    ]);
   }
   if ((changes.type || changes.currency) && store.accountHasPostings(rec.db, id)) {
     throw unprocessable("The account has postings: its type and currency can no longer change.", [
@@ -97,7 +102,9 @@ export function updateAccount(
   }
   if (changes.code) {
     const other = store.findAccountByCode(rec.db, after.code);
-    if (other && other.id !== id) throw conflict(`An account with code ${after.code} already exists.`);
+    if (other && other.id !== id) {
+      throw conflict(`An account with code ${after.code} already exists.`, [{ path: "code", message: "already used by another account" }]);
+    }
   }
   after.updated_at = rec.at;
   store.updateAccount(rec.db, after);
@@ -107,9 +114,13 @@ export function updateAccount(
 
 export function deleteAccount(rec: ChangeRecorder, id: string): void {
   const row = requireAccount(rec.db, id);
-  if (row.system_key) throw unprocessable(`The ${row.system_key} account is part of the standard chart and cannot be deleted.`);
+  if (row.system_key) {
+    throw unprocessable(`The ${row.system_key} account is part of the standard chart and cannot be deleted.`, [
+      { path: "accountId", message: `the standard ${row.system_key} account` },
+    ]);
+  }
   if (store.accountHasPostings(rec.db, id) || store.accountIsUsedByPayments(rec.db, id)) {
-    throw unprocessable("The account has postings and cannot be deleted; archive it instead.");
+    throw unprocessable("The account has postings and cannot be deleted; archive it instead.", [{ path: "accountId", message: "has postings" }]);
   }
   store.deleteAccount(rec.db, id);
   rec.record({ action: "account.deleted", targetType: "account", targetId: id, changes: { code: row.code, name: row.name } });
@@ -124,6 +135,12 @@ export function settingsView(scope: BusinessScope) {
 
 export function setLockDate(scope: BusinessScope, rec: ChangeRecorder, lockDate: string | null) {
   const before = store.settings(rec.db).lock_date;
+  const reopens = before !== null && (lockDate === null || lockDate < before);
+  if (reopens && !can(scope.role, "finance:reopen")) {
+    throw forbidden(
+      `The books are locked up to ${before}: moving the lock date earlier or clearing it reopens closed periods, which takes an owner or an admin (your role: ${scope.role}).`,
+    );
+  }
   if (before !== lockDate) {
     store.setLockDate(rec.db, lockDate);
     rec.record({ action: "ledger.lock_date_changed", targetType: "ledger", targetId: scope.businessId, changes: { lockDate: { from: before, to: lockDate } } });
@@ -325,6 +342,11 @@ export function createJournalEntry(
       off.map((o) => ({ path: "lines", message: `${o.currency} unbalanced by ${o.debit - o.credit}` })),
     );
   }
+  (input.exchangeRates ?? []).forEach((r, i) => {
+    if (r.currency === scope.baseCurrency && formatDecimal(parseDecimal(r.rate, RATE_LIMITS)!) !== "1") {
+      throw unprocessable(`${r.currency} is the base currency: its rate is always 1.`, [{ path: `exchangeRates.${i}.rate`, message: "must be 1 for the base currency" }]);
+    }
+  });
   const overrides = new Map((input.exchangeRates ?? []).map((r) => [r.currency, r.rate]));
   const priced = priceLines(lines, scope.baseCurrency, (currency) => rateOf(db, scope.baseCurrency, currency, input.date, "exchangeRates", overrides.get(currency)).rate);
   const row = postEntry(
@@ -381,9 +403,14 @@ export function reverseJournalEntry(scope: BusinessScope, rec: ChangeRecorder, e
   const original = store.findEntry(rec.db, entryId);
   if (!original) throw notFound("No such journal entry.");
   if (postedByDocument(original.source_type)) {
-    throw unprocessable(`This entry belongs to a ${original.source_type}: void the ${original.source_type} instead.`);
+    const document = `${original.source_type === "invoice" ? "an" : "a"} ${original.source_type}`;
+    throw unprocessable(`This entry belongs to ${document}: void the ${original.source_type} instead.`, [
+      { path: "entryId", message: `posted by ${document}` },
+    ]);
   }
-  if (original.reversal_of) throw unprocessable("This entry is itself a reversal; post a new entry instead.");
+  if (original.reversal_of) {
+    throw unprocessable("This entry is itself a reversal; post a new entry instead.", [{ path: "entryId", message: "is a reversal" }]);
+  }
   const reversal = postReversal(scope, rec, original, input.date ?? original.date, input.memo ?? `Reversal of ${original.id}`, "reversal", original.id);
   return entryView(scope.baseCurrency, reversal, store.entryPostings(rec.db, reversal.seq));
 }
@@ -577,7 +604,9 @@ export function updateInvoice(
   input: Partial<{ customerId: string; currency: string; issueDate: string; dueDate: string; memo: string | null; exchangeRate: string | null; lines: InvoiceLineInput[] }>,
 ) {
   const row = requireInvoice(rec.db, id);
-  if (row.state !== "draft") throw unprocessable(`Only draft invoices can be edited; this one is ${invoiceStatus(row)}.`);
+  if (row.state !== "draft") {
+    throw unprocessable(`Only draft invoices can be edited; this one is ${invoiceStatus(row)}.`, [{ path: "invoiceId", message: `is ${invoiceStatus(row)}` }]);
+  }
   const lines = store.invoiceLines(rec.db, id);
   const draft: InvoiceDraft = {
     customerId: input.customerId ?? row.customer_id,
@@ -635,7 +664,9 @@ const byId = (...accounts: store.AccountRow[]) => new Map(accounts.map((a) => [a
 export function issueInvoice(scope: BusinessScope, rec: ChangeRecorder, id: string) {
   const db = rec.db;
   const row = requireInvoice(db, id);
-  if (row.state !== "draft") throw unprocessable(`Only a draft can be issued; this invoice is ${invoiceStatus(row)}.`);
+  if (row.state !== "draft") {
+    throw unprocessable(`Only a draft can be issued; this invoice is ${invoiceStatus(row)}.`, [{ path: "invoiceId", message: `is ${invoiceStatus(row)}` }]);
+  }
   if (!store.customerExists(db, row.customer_id)) {
     throw unprocessable("The invoice's customer no longer exists in the CRM.", [{ path: "customerId", message: "no such company" }]);
   }
@@ -676,13 +707,21 @@ export function issueInvoice(scope: BusinessScope, rec: ChangeRecorder, id: stri
 export function voidInvoice(scope: BusinessScope, rec: ChangeRecorder, id: string, input: { date?: string }) {
   const db = rec.db;
   const row = requireInvoice(db, id);
-  if (row.state === "void") throw unprocessable("The invoice is already void.");
+  if (row.state === "void") throw unprocessable("The invoice is already void.", [{ path: "invoiceId", message: "already void" }]);
   if (row.amount_paid > 0) throw unprocessable("The invoice has payments: void them first.", [{ path: "invoiceId", message: "has payments" }]);
   let voidEntryId: string | null = null;
   let voidedOn: string | null = null;
   if (row.state === "issued") {
     const original = store.findEntry(db, row.issue_entry_id!)!;
     const date = input.date ?? original.date;
+    // its payments' voids restored the receivable on their dates: reversing the issue before them would
+    // leave the receivable negative in between
+    const paymentsVoided = store.lastPaymentVoidDate(db, id);
+    if (paymentsVoided !== null && date < paymentsVoided) {
+      throw unprocessable(`The invoice's payments were voided as late as ${paymentsVoided}: date its void on or after that.`, [
+        { path: "date", message: `before ${paymentsVoided}, when its payments were voided` },
+      ]);
+    }
     voidEntryId = postReversal(scope, rec, original, date, `Void of invoice ${row.number}`, "invoice", id).id;
     voidedOn = date;
   }
@@ -754,20 +793,32 @@ export function createPayment(
   const cash = input.accountId ? store.findAccount(db, input.accountId) : standard("cash");
   if (!cash) throw unprocessable("No such account.", [{ path: "accountId", message: "no such account" }]);
   if (cash.type !== "asset") throw unprocessable("Payments are received into an asset account.", [{ path: "accountId", message: "not an asset account" }]);
+  // the standard accounts the ledger posts to itself: into receivable, a payment would debit and credit
+  // the same account, lowering the amount due while the ledger's receivable stays as it was
+  if (cash.system_key !== null && cash.system_key !== "cash") {
+    throw unprocessable(`Payments are received into cash or a bank account, not into ${cash.code} ${cash.name}, which the ledger keeps itself.`, [
+      { path: "accountId", message: `the standard ${cash.system_key} account` },
+    ]);
+  }
   if (input.exchangeRate !== undefined && invoice.currency === scope.baseCurrency && formatDecimal(parseDecimal(input.exchangeRate, RATE_LIMITS)!) !== "1") {
     throw unprocessable(`The invoice is in the base currency ${scope.baseCurrency}: its rate is 1.`, [{ path: "exchangeRate", message: "must be 1 or absent" }]);
   }
   const { rate, text } = rateOf(db, scope.baseCurrency, invoice.currency, input.date, "exchangeRate", input.exchangeRate);
   const amount = big(input.amount);
-  const baseAmount = convert(amount, invoice.currency, scope.baseCurrency, rate);
+  const issueRate = parseDecimal(invoice.exchange_rate!, RATE_LIMITS)!;
   const remainingBase = big(invoice.base_total!) - big(invoice.base_cleared);
-  let cleared: bigint;
-  if (input.amount === due) cleared = remainingBase;
-  else {
-    const atIssue = convert(amount, invoice.currency, scope.baseCurrency, parseDecimal(invoice.exchange_rate!, RATE_LIMITS)!);
-    cleared = remainingBase;
-    if (atIssue < remainingBase) cleared = atIssue;
+  // The receivable is cleared at the issue rate, cumulatively: what everything paid so far (this payment
+  // included) is worth at that rate, less what earlier payments cleared; the last payment clears exactly
+  // the rest. So the clearings always sum to the invoice's base total, rounded once per invoice rather
+  // than once per payment (0020). Only voided payments can make the difference fall outside [0, rest].
+  let cleared = remainingBase;
+  if (input.amount !== due) {
+    cleared = convert(big(invoice.amount_paid) + amount, invoice.currency, scope.baseCurrency, issueRate) - big(invoice.base_cleared);
+    if (cleared < 0n) cleared = 0n;
+    if (cleared > remainingBase) cleared = remainingBase;
   }
+  // at the issue rate the money received is worth exactly what it clears: no exchange difference
+  const baseAmount = formatDecimal(rate) === formatDecimal(issueRate) ? cleared : convert(amount, invoice.currency, scope.baseCurrency, rate);
   const fx = baseAmount - cleared;
   const lines: PricedLine[] = [
     { accountId: cash.id, currency: invoice.currency, debit: amount, credit: 0n, baseDebit: baseAmount, baseCredit: 0n },
@@ -817,7 +868,7 @@ export function voidPayment(scope: BusinessScope, rec: ChangeRecorder, id: strin
   const db = rec.db;
   const payment = store.findPayment(db, id);
   if (!payment) throw notFound("No such payment.");
-  if (payment.void_entry_id) throw unprocessable("The payment is already void.");
+  if (payment.void_entry_id) throw unprocessable("The payment is already void.", [{ path: "paymentId", message: "already void" }]);
   const original = store.findEntry(db, payment.entry_id)!;
   const date = input.date ?? original.date;
   const reversal = postReversal(scope, rec, original, date, `Void of payment ${id}`, "payment", id);

@@ -465,13 +465,20 @@ export function listInvoices(db: Db, f: { after: string; limit: number; status?:
   return db.all<InvoiceRow>(`SELECT * FROM invoices WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`, ...params, f.limit);
 }
 
-/** Issued invoices as of a date, with what had been paid on them by then (payments voided later still count). */
+/**
+ * Issued invoices as of a date, with what had been paid on them by then and the base amount those
+ * payments cleared from the receivable (payments voided later still count).
+ */
 export const invoicesOutstandingAsOf = (db: Db, asOf: string) =>
-  db.all<InvoiceRow & { paid_as_of: number }>(
+  db.all<InvoiceRow & { paid_as_of: number; cleared_as_of: number }>(
     `SELECT i.*, (SELECT COALESCE(SUM(p.amount), 0) FROM payments p
-                   WHERE p.invoice_id = i.id AND p.date <= ? AND (p.voided_on IS NULL OR p.voided_on > ?)) AS paid_as_of
+                   WHERE p.invoice_id = i.id AND p.date <= ? AND (p.voided_on IS NULL OR p.voided_on > ?)) AS paid_as_of,
+                 (SELECT COALESCE(SUM(p.base_cleared), 0) FROM payments p
+                   WHERE p.invoice_id = i.id AND p.date <= ? AND (p.voided_on IS NULL OR p.voided_on > ?)) AS cleared_as_of
        FROM invoices i
       WHERE i.issue_entry_id IS NOT NULL AND i.issue_date <= ? AND (i.voided_on IS NULL OR i.voided_on > ?)`,
+    asOf,
+    asOf,
     asOf,
     asOf,
     asOf,
@@ -521,6 +528,10 @@ export function insertPayment(db: Db, p: PaymentRow): void {
 export const markPaymentVoid = (db: Db, id: string, entryId: string, on: string) =>
   db.run("UPDATE payments SET void_entry_id = ?, voided_on = ? WHERE id = ? AND void_entry_id IS NULL", entryId, on, id);
 
+/** The date of the latest void among an invoice's payments (null: none voided). */
+export const lastPaymentVoidDate = (db: Db, invoiceId: string) =>
+  db.get<{ d: string | null }>("SELECT MAX(voided_on) AS d FROM payments WHERE invoice_id = ?", invoiceId)!.d;
+
 export function listPayments(db: Db, f: { after: string; limit: number; invoiceId?: string }): PaymentRow[] {
   if (f.invoiceId) {
     return db.all<PaymentRow>("SELECT * FROM payments WHERE invoice_id = ? AND id > ? ORDER BY id LIMIT ?", f.invoiceId, f.after, f.limit);
@@ -533,6 +544,10 @@ export function listPayments(db: Db, f: { after: string; limit: number; invoiceI
 /** The one place finance looks at the CRM: does this company exist in this business's database? */
 export const customerExists = (db: Db, id: string) =>
   db.get<{ n: number }>("SELECT EXISTS (SELECT 1 FROM companies WHERE id = ?) AS n", id)!.n === 1;
+
+/** How many invoices, of any status, name this company as their customer (the CRM asks before deleting it). */
+export const invoicesOfCustomer = (db: Db, id: string) =>
+  db.get<{ n: number }>("SELECT COUNT(*) AS n FROM invoices WHERE customer_id = ?", id)!.n;
 
 export const customerNames = (db: Db, ids: string[]) =>
   db.all<{ id: string; name: string }>("SELECT id, name FROM companies WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));

@@ -48,9 +48,10 @@ export function toProblemResponse(error: unknown, c: Context<AppEnv>): Response 
   if (error instanceof ProblemError) return problemResponse(error);
   if (error instanceof HTTPException) {
     const status = error.status;
-    const detail =
-      status === 400 && /json/i.test(error.message) ? "The request body is not valid JSON." : error.message || "Request refused.";
-    return problemResponse(new ProblemError(status, HTTP_SLUGS[status] ?? "http-error", detail));
+    const malformed = status === 400 && /json/i.test(error.message);
+    const detail = malformed ? "The request body is not valid JSON." : error.message || "Request refused.";
+    const errors = malformed ? [{ path: "body", message: "not valid JSON" }] : undefined;
+    return problemResponse(new ProblemError(status, HTTP_SLUGS[status] ?? "http-error", detail, errors));
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") {

@@ -68,7 +68,7 @@ export const unauthorized = (detail = "Missing, malformed, expired or revoked cr
   new ProblemError(401, "unauthorized", detail, undefined, { "WWW-Authenticate": 'Bearer realm="coreflow360"' });
 export const forbidden = (detail: string) => new ProblemError(403, "forbidden", detail);
 export const notFound = (detail = "No such resource.") => new ProblemError(404, "not-found", detail);
-export const conflict = (detail: string) => new ProblemError(409, "conflict", detail);
+export const conflict = (detail: string, errors?: FieldError[]) => new ProblemError(409, "conflict", detail, errors);
 export const preconditionFailed = (detail = "If-Match does not match the current ETag.") =>
   new ProblemError(412, "precondition-failed", detail);
 export const unprocessable = (detail: string, errors?: FieldError[]) =>

@@ -11,7 +11,7 @@ import { parseRate } from "./conversion.js";
 export const rateText = z
   .string()
   .max(40)
-  .refine((text) => parseRate(text) !== undefined, `must be a positive decimal string with at most ${RATE_LIMITS.maxScale} decimals`)
+  .refine((text) => parseRate(text) !== undefined, `must be a positive decimal string of at most ${RATE_LIMITS.maxIntegerDigits} integer digits and ${RATE_LIMITS.maxScale} decimals`)
   .openapi({ example: "1.0834", description: "A decimal string, never a binary float: units of `quote` per unit of `base`." });
 
 export const userExchangeRate = z
