@@ -301,3 +301,32 @@ describe("the lock date", () => {
     expect((await lock(s.token, null)).body.lockDate).toBeNull();
   });
 });
+
+describe("numbers written with a fraction or exponent", () => {
+  it("are refused before JSON.parse can round them into whole amounts, and nothing is posted", async () => {
+    const s = await setup();
+    const invoice = await issued(s);
+    const post = (path: string, text: string) =>
+      fetch(`${server.url}/api/v1${s.base}${path}`, { method: "POST", headers: { Authorization: `Bearer ${s.token}`, "Content-Type": "application/json" }, body: text });
+    const refused = [
+      ["/payments", `{"invoiceId":"${invoice.id}","amount":1.0000000000000001,"date":"2026-03-05"}`, "amount"],
+      ["/payments", `{"invoiceId":"${invoice.id}","amount":1e2,"date":"2026-03-05"}`, "amount"],
+      [
+        "/invoices",
+        `{"customerId":"${s.customer}","currency":"USD","issueDate":"2026-03-01","dueDate":"2026-03-31","lines":[{"description":"x","quantity":"1","unitPrice":999.9999999999999999,"taxRate":"0"}]}`,
+        "lines.0.unitPrice",
+      ],
+    ] as const;
+    for (const [path, text, field] of refused) {
+      const res = await post(path, text);
+      expect(res.status, text).toBe(400);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      expect(((await res.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe(field);
+    }
+    expect((await api.get(`${s.base}/payments`, { token: s.token })).body.data).toEqual([]);
+    expect((await api.get(`${s.base}/invoices`, { token: s.token })).body.data).toHaveLength(1);
+    // the same amounts written as integers, and decimals inside strings, are fine
+    const fine = await post("/payments", `{"invoiceId":"${invoice.id}","amount":1,"date":"2026-03-05"}`);
+    expect(fine.status).toBe(201);
+  });
+});

@@ -17,11 +17,14 @@ import type { AppDeps, AppEnv } from "./context.js";
 import { DOCS_HTML, DOCS_SCRIPT } from "./docs-page.js";
 import { problemResponse, toProblemResponse, validationHook } from "./errors.js";
 import { idempotencyGate } from "./idempotency.js";
+import { fractionalNumberPath } from "./json-numbers.js";
 import { admitCaller, businessScope, requestContext } from "./pipeline.js";
 import { SegmentRouter } from "./router.js";
 
 export const API_VERSION = "0.1.0";
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Routes whose bodies carry an agent's own free-form JSON (settings, input), numbers of any kind included. */
+const AGENT_ROUTES = /^\/api\/v1\/businesses\/[^/]+\/(agents|agent-tasks|approvals)(\/|$)/;
 /** Routes under /api/v1 that work without credentials. */
 const PUBLIC_API = new Set(["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/openapi.json"]);
 
@@ -67,6 +70,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const admit = admitCaller(deps, identity);
   app.use("/api/v1/*", async (c, next) => {
     if (!PUBLIC_API.has(c.req.path)) await admit(c);
+    return next();
+  });
+  // integer minor units and decimal strings: a number written with a fraction or exponent is refused
+  // before JSON.parse can round it away (1.0000000000000001 → 1); agents take free-form JSON of their own
+  app.use("/api/v1/*", async (c, next) => {
+    const method = c.req.method;
+    if ((method !== "POST" && method !== "PATCH" && method !== "PUT") || !c.req.header("Content-Type")?.includes("json") || AGENT_ROUTES.test(c.req.path)) {
+      return next();
+    }
+    const path = fractionalNumberPath(await c.req.text());
+    if (path !== undefined) {
+      throw new ProblemError(400, "invalid-request", "Numbers are whole: amounts in integer minor units, decimals as strings.", [
+        { path, message: "a number with a fraction or exponent" },
+      ]);
+    }
     return next();
   });
   const scope = businessScope(deps);
