@@ -179,4 +179,44 @@ describe("API keys", () => {
     expect((await api.get(`/businesses/${id}`, { token: key })).status).toBe(401);
     expect((await api.post(`/businesses/${id}/api-keys`, { name: "x", role: "owner" }, { token: owner.token })).status).toBe(400);
   });
+
+  it("revokes a key only when If-Match matches the key's current ETag", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const created = await api.post(`/businesses/${id}/api-keys`, { name: "ci", role: "viewer" }, { token: owner.token });
+    const keyId = created.body.id as string;
+    const wrong = await api.delete(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token, headers: { "If-Match": '"0123456789abcdef"' } });
+    expect(wrong.status).toBe(412);
+    expect(wrong.headers.get("content-type")).toContain("application/problem+json");
+    expect((await api.get(`/businesses/${id}`, { token: created.body.key })).status).toBe(200);
+
+    // the ETag to send is the one GET /api-keys/{keyId} gives (the creation's covers the secret too)
+    const got = await api.get(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token });
+    expect(got.status).toBe(200);
+    const { key: _secret, ...withoutSecret } = created.body;
+    expect(got.body).toEqual(withoutSecret);
+    const etag = got.headers.get("etag")!;
+    expect((await api.get(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token, headers: { "If-None-Match": etag } })).status).toBe(304);
+
+    expect((await api.delete(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token, headers: { "If-Match": etag } })).status).toBe(204);
+    expect((await api.get(`/businesses/${id}`, { token: created.body.key })).status).toBe(401);
+    // revoked, the key is another version: the ETag read before no longer matches
+    expect((await api.delete(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token, headers: { "If-Match": etag } })).status).toBe(412);
+    expect((await api.get(`/businesses/${id}/api-keys/key_01j9z3k4m5n6p7q8r9s0t1v2w3`, { token: owner.token })).status).toBe(404);
+  });
+
+  it("documents 412 on every PATCH and DELETE of businesses, members, API keys and identity", async () => {
+    const doc = await api.get("/openapi.json");
+    const checked: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, any>>(doc.body.paths)) {
+      for (const method of ["patch", "delete"]) {
+        const op = item[method];
+        if (!op || !op.tags.some((tag: string) => ["Businesses", "Members", "API keys", "Identity"].includes(tag))) continue;
+        checked.push(`${method.toUpperCase()} ${path}`);
+        expect(Object.keys(op.responses), `${method} ${path}`).toContain("412");
+      }
+    }
+    expect(checked).toContain("DELETE /businesses/{businessId}/api-keys/{keyId}");
+    expect(checked.length).toBeGreaterThanOrEqual(5);
+  });
 });

@@ -159,6 +159,12 @@ export function createApiKey(core: Db, scope: BusinessScope, rec: ChangeRecorder
   return { ...apiKeyView(row), key: `cf_${id}_${secret}` };
 }
 
+export function currentApiKey(core: Db, scope: BusinessScope, keyId: string) {
+  const key = store.findApiKey(core, scope.businessId, keyId);
+  if (!key) throw notFound("No such API key.");
+  return apiKeyView(key);
+}
+
 export function revokeApiKey(core: Db, scope: BusinessScope, rec: ChangeRecorder, keyId: string): void {
   const key = store.findApiKey(core, scope.businessId, keyId);
   if (!key) throw notFound("No such API key.");
