@@ -211,7 +211,7 @@ describe("API keys", () => {
     for (const [path, item] of Object.entries<Record<string, any>>(doc.body.paths)) {
       for (const method of ["patch", "delete"]) {
         const op = item[method];
-        if (!op || !op.tags.some((tag: string) => ["Businesses", "Members", "API keys", "Identity"].includes(tag))) continue;
+        if (!op?.tags.some((tag: string) => ["Businesses", "Members", "API keys", "Identity"].includes(tag))) continue;
         checked.push(`${method.toUpperCase()} ${path}`);
         expect(Object.keys(op.responses), `${method} ${path}`).toContain("412");
       }
