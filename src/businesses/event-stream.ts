@@ -4,14 +4,29 @@ import type { AppEnv } from "../http/context.js";
 import { BUSINESS_READ_ERRORS, bearer, businessIdParam, errorResponses } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
 import { type BusinessEvent, eventsAfter } from "../platform/event-log.js";
+import { badRequest } from "../platform/problem.js";
 import { Db, DbMeter } from "../platform/sql.js";
 
 /** Live events held per subscriber before it falls back to reading the log: a slow client costs memory up to this, no more. */
 const MAX_QUEUED = 1_000;
 const CATCH_UP_BATCH = 500;
 
+const EVENT_ID_MESSAGE = "must be an event id: a non-negative integer in decimal digits";
+
+/** An event id as a client sends it back (`Last-Event-ID`, `?after=`): decimal digits of a safe integer, else undefined. */
+export function parseEventId(text: string): number | undefined {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
 const eventsQuery = z.strictObject({
-  after: z.coerce.number().int().min(0).optional().openapi({ description: "Resume after this event id (like Last-Event-ID)." }),
+  after: z
+    .string()
+    .refine((text) => parseEventId(text) !== undefined, EVENT_ID_MESSAGE)
+    .transform((text) => parseEventId(text) as number)
+    .optional()
+    .openapi({ type: "integer", minimum: 0, description: "Resume after this event id (like Last-Event-ID)." }),
 });
 
 export function registerEventStream(app: OpenAPIHono<AppEnv>): void {
@@ -36,8 +51,11 @@ export function registerEventStream(app: OpenAPIHono<AppEnv>): void {
       const deps = c.get("deps");
       const scope = c.get("scope");
       const businessId = scope.businessId;
-      const lastEventId = c.req.header("Last-Event-ID");
-      let cursor = /^\d{1,15}$/.test(lastEventId ?? "") ? Number(lastEventId) : (c.req.valid("query").after ?? 0);
+      // an empty Last-Event-ID is no id at all (what a browser holds before its first event)
+      const lastEventId = c.req.header("Last-Event-ID") || undefined;
+      const resumeAfter = lastEventId === undefined ? (c.req.valid("query").after ?? 0) : parseEventId(lastEventId);
+      if (resumeAfter === undefined) throw badRequest("Last-Event-ID is not an event id.", [{ path: "header.Last-Event-ID", message: EVENT_ID_MESSAGE }]);
+      let cursor = resumeAfter;
 
       return streamSSE(c, async (stream) => {
         let queue: BusinessEvent[] = [];
