@@ -179,4 +179,153 @@ describe("API keys", () => {
     expect((await api.get(`/businesses/${id}`, { token: key })).status).toBe(401);
     expect((await api.post(`/businesses/${id}/api-keys`, { name: "x", role: "owner" }, { token: owner.token })).status).toBe(400);
   });
+
+  it("revokes a key only when If-Match matches the key's current ETag", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const created = await api.post(`/businesses/${id}/api-keys`, { name: "ci", role: "viewer" }, { token: owner.token });
+    const keyId = created.body.id as string;
+    const wrong = await api.delete(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token, headers: { "If-Match": '"0123456789abcdef"' } });
+    expect(wrong.status).toBe(412);
+    expect(wrong.headers.get("content-type")).toContain("application/problem+json");
+    expect((await api.get(`/businesses/${id}`, { token: created.body.key })).status).toBe(200);
+
+    // the ETag to send is the one GET /api-keys/{keyId} gives (the creation's covers the secret too)
+    const got = await api.get(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token });
+    expect(got.status).toBe(200);
+    const { key: _secret, ...withoutSecret } = created.body;
+    expect(got.body).toEqual(withoutSecret);
+    const etag = got.headers.get("etag")!;
+    expect((await api.get(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token, headers: { "If-None-Match": etag } })).status).toBe(304);
+
+    expect((await api.delete(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token, headers: { "If-Match": etag } })).status).toBe(204);
+    expect((await api.get(`/businesses/${id}`, { token: created.body.key })).status).toBe(401);
+    // revoked, the key is another version: the ETag read before no longer matches
+    expect((await api.delete(`/businesses/${id}/api-keys/${keyId}`, { token: owner.token, headers: { "If-Match": etag } })).status).toBe(412);
+    expect((await api.get(`/businesses/${id}/api-keys/key_01j9z3k4m5n6p7q8r9s0t1v2w3`, { token: owner.token })).status).toBe(404);
+  });
+
+  it("documents 412 on every PATCH and DELETE of businesses, members, API keys and identity", async () => {
+    const doc = await api.get("/openapi.json");
+    const checked: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, any>>(doc.body.paths)) {
+      for (const method of ["patch", "delete"]) {
+        const op = item[method];
+        if (!op?.tags.some((tag: string) => ["Businesses", "Members", "API keys", "Identity"].includes(tag))) continue;
+        checked.push(`${method.toUpperCase()} ${path}`);
+        expect(Object.keys(op.responses), `${method} ${path}`).toContain("412");
+      }
+    }
+    expect(checked).toContain("DELETE /businesses/{businessId}/api-keys/{keyId}");
+    expect(checked.length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("API keys follow their creator", () => {
+  const makeKey = async (businessId: string, token: string, name: string, role: string) => {
+    const res = await api.post(`/businesses/${businessId}/api-keys`, { name, role }, { token });
+    expect(res.status).toBe(201);
+    return { id: res.body.id as string, key: res.body.key as string };
+  };
+  const works = async (businessId: string, key: string) => (await api.get(`/businesses/${businessId}`, { token: key })).status === 200;
+  const auditSince = async (businessId: string, token: string, seq: number) => {
+    const page = await api.get(`/businesses/${businessId}/audit?limit=200`, { token });
+    expect(page.status).toBe(200);
+    return (page.body.data as { seq: number; actorId: string; action: string; targetId: string; changes: unknown }[]).filter((e) => e.seq > seq);
+  };
+  /** [action, target, actor] of each entry; the revocations of one change sorted by key id (ids made in one millisecond may sort either way). */
+  const summary = (entries: { action: string; targetId: string; actorId: string }[]) => {
+    const rows = entries.map((e) => [e.action, e.targetId, e.actorId]);
+    return [rows[0], ...rows.slice(1).sort((a, b) => a[1]!.localeCompare(b[1]!))];
+  };
+  const byId = (rows: string[][]) => [rows[0], ...rows.slice(1).sort((a, b) => a[1]!.localeCompare(b[1]!))];
+  const lastSeq = async (businessId: string, token: string) => {
+    const page = await api.get(`/businesses/${businessId}/audit?limit=200`, { token });
+    return Math.max(...page.body.data.map((e: { seq: number }) => e.seq));
+  };
+
+  it("revokes the keys a member's new role does not cover, audited as done by whoever changed the role", async () => {
+    const owner = await registerUser(api);
+    const admin = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    await api.post(`/businesses/${id}/members`, { email: admin.email, role: "admin" }, { token: owner.token });
+    const adminKey = await makeKey(id, admin.token, "admin key", "admin");
+    const salesKey = await makeKey(id, admin.token, "sales key", "sales");
+    const accountantKey = await makeKey(id, admin.token, "accountant key", "accountant");
+    const viewerKey = await makeKey(id, admin.token, "viewer key", "viewer");
+    const ownersKey = await makeKey(id, owner.token, "owner's admin key", "admin");
+    expect((await api.patch(`/businesses/${id}`, { name: "By the admin key" }, { token: adminKey.key })).status).toBe(200);
+
+    const before = await lastSeq(id, owner.token);
+    expect((await api.patch(`/businesses/${id}/members/${admin.userId}`, { role: "accountant" }, { token: owner.token })).status).toBe(200);
+    // accountant covers accountant and viewer, not admin, nor sales (which writes the CRM)
+    expect(await works(id, adminKey.key)).toBe(false);
+    expect(await works(id, salesKey.key)).toBe(false);
+    expect(await works(id, accountantKey.key)).toBe(true);
+    expect(await works(id, viewerKey.key)).toBe(true);
+    expect(await works(id, ownersKey.key)).toBe(true);
+    const entries = await auditSince(id, owner.token, before);
+    expect(summary(entries)).toEqual(
+      byId([
+        ["member.role_changed", admin.userId, owner.userId],
+        ["api_key.revoked", adminKey.id, owner.userId],
+        ["api_key.revoked", salesKey.id, owner.userId],
+      ]),
+    );
+    expect(entries.find((e) => e.targetId === adminKey.id)!.changes).toEqual({ name: "admin key", reason: "creator_role_changed" });
+    const keys = await api.get(`/businesses/${id}/api-keys`, { token: owner.token });
+    const revoked = keys.body.data.filter((k: { revokedAt: string | null }) => k.revokedAt !== null).map((k: { id: string }) => k.id);
+    expect(revoked.sort()).toEqual([adminKey.id, salesKey.id].sort());
+
+    // down to viewer: the accountant key goes too; back up to admin: nothing comes back, nothing else goes
+    expect((await api.patch(`/businesses/${id}/members/${admin.userId}`, { role: "viewer" }, { token: owner.token })).status).toBe(200);
+    expect(await works(id, accountantKey.key)).toBe(false);
+    expect(await works(id, viewerKey.key)).toBe(true);
+    expect((await api.patch(`/businesses/${id}/members/${admin.userId}`, { role: "admin" }, { token: owner.token })).status).toBe(200);
+    expect(await works(id, viewerKey.key)).toBe(true);
+    expect(await works(id, adminKey.key)).toBe(false);
+    expect((await api.get(`/businesses/${id}/audit/verify`, { token: owner.token })).body.valid).toBe(true);
+  });
+
+  it("revokes every key a member created when they are removed or leave, and no one else's", async () => {
+    const owner = await registerUser(api);
+    const first = await registerUser(api);
+    const second = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const other = await createBusiness(api, owner.token, "Other");
+    for (const person of [first, second]) {
+      await api.post(`/businesses/${id}/members`, { email: person.email, role: "admin" }, { token: owner.token });
+      await api.post(`/businesses/${other}/members`, { email: person.email, role: "admin" }, { token: owner.token });
+    }
+    const firstViewer = await makeKey(id, first.token, "first viewer", "viewer");
+    const firstAdmin = await makeKey(id, first.token, "first admin", "admin");
+    const firstElsewhere = await makeKey(other, first.token, "first, other business", "viewer");
+    const secondViewer = await makeKey(id, second.token, "second viewer", "viewer");
+
+    let before = await lastSeq(id, owner.token);
+    expect((await api.delete(`/businesses/${id}/members/${first.userId}`, { token: owner.token })).status).toBe(204);
+    expect(await works(id, firstViewer.key)).toBe(false);
+    expect(await works(id, firstAdmin.key)).toBe(false);
+    expect(await works(other, firstElsewhere.key)).toBe(true);
+    expect(await works(id, secondViewer.key)).toBe(true);
+    let entries = await auditSince(id, owner.token, before);
+    expect(summary(entries)).toEqual(
+      byId([
+        ["member.removed", first.userId, owner.userId],
+        ["api_key.revoked", firstViewer.id, owner.userId],
+        ["api_key.revoked", firstAdmin.id, owner.userId],
+      ]),
+    );
+    expect(entries[1]!.changes).toMatchObject({ reason: "creator_removed" });
+
+    // leaving is removing oneself: the revocation is the leaver's own
+    before = await lastSeq(id, owner.token);
+    expect((await api.delete(`/businesses/${id}/members/${second.userId}`, { token: second.token })).status).toBe(204);
+    expect(await works(id, secondViewer.key)).toBe(false);
+    entries = await auditSince(id, owner.token, before);
+    expect(summary(entries)).toEqual([
+      ["member.removed", second.userId, second.userId],
+      ["api_key.revoked", secondViewer.id, second.userId],
+    ]);
+  });
 });

@@ -65,3 +65,12 @@ export function can(role: Role, permission: Permission): boolean {
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
+
+/**
+ * Whether `holder` may do everything `other` may: a role is at or below another when its permissions are a
+ * subset of the other's. Accountant and sales are not comparable (each writes what the other cannot).
+ */
+export function covers(holder: Role, other: Role): boolean {
+  for (const permission of MATRIX[other]) if (!MATRIX[holder].has(permission)) return false;
+  return true;
+}

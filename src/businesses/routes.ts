@@ -256,13 +256,31 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(
     createRoute({
       ...keys,
+      method: "get",
+      path: "/businesses/{businessId}/api-keys/{keyId}",
+      summary: "One API key, without its secret",
+      description: "Its ETag is what `If-Match` on `DELETE` compares with.",
+      request: { params: schema.keyIdParam },
+      responses: { 200: json(schema.apiKey, "The key"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+    }),
+    (c) => resourceResponse(c, service.currentApiKey(c.get("coreDb"), c.get("scope"), c.req.valid("param").keyId)),
+  );
+
+  app.openapi(
+    createRoute({
+      ...keys,
       method: "delete",
       path: "/businesses/{businessId}/api-keys/{keyId}",
       summary: "Revoke an API key at once",
       request: { params: schema.keyIdParam },
-      responses: { 204: { description: "Revoked" }, ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 204: { description: "Revoked" }, ...errorResponses(...BUSINESS_READ_ERRORS, 412) },
     }),
-    (c) => commitChange(c, 204, (rec) => service.revokeApiKey(c.get("coreDb"), c.get("scope"), rec, c.req.valid("param").keyId), CORE),
+    (c) => {
+      const { keyId } = c.req.valid("param");
+      const core = c.get("coreDb");
+      assertIfMatch(c, service.currentApiKey(core, c.get("scope"), keyId));
+      return commitChange(c, 204, (rec) => service.revokeApiKey(core, c.get("scope"), rec, keyId), CORE);
+    },
   );
 }
 

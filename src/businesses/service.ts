@@ -6,7 +6,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { newId } from "../platform/ids.js";
 import { conflict, forbidden, notFound, unprocessable } from "../platform/problem.js";
 import type { Db } from "../platform/sql.js";
-import { can, type Role } from "./roles.js";
+import { can, covers, type Role } from "./roles.js";
 import * as store from "./store.js";
 
 export const businessView = (row: store.MemberBusinessRow) => ({
@@ -123,6 +123,7 @@ export function changeMemberRole(core: Db, scope: BusinessScope, rec: ChangeReco
   }
   store.updateMemberRole(core, scope.businessId, userId, role, rec.at);
   rec.record({ action: "member.role_changed", targetType: "member", targetId: userId, changes: { role: { from: member.role, to: role } } });
+  revokeKeysOfCreator(core, scope, rec, userId, role);
   return memberView(requireMember(core, scope.businessId, userId));
 }
 
@@ -137,6 +138,25 @@ export function removeMember(core: Db, scope: BusinessScope, rec: ChangeRecorder
   }
   store.deleteMembership(core, scope.businessId, userId);
   rec.record({ action: "member.removed", targetType: "member", targetId: userId, changes: { email: member.email, role: member.role } });
+  revokeKeysOfCreator(core, scope, rec, userId, undefined);
+}
+
+/**
+ * API keys follow their creator (decision 0012): when a member is removed (`role` undefined) every key they
+ * created in this business is revoked; when their role changes, the keys whose role their new one does not
+ * cover. Each revocation is audited like one by hand, by whoever changed the membership.
+ */
+function revokeKeysOfCreator(core: Db, scope: BusinessScope, rec: ChangeRecorder, userId: string, role: Role | undefined): void {
+  for (const key of store.listActiveApiKeysCreatedBy(core, scope.businessId, userId)) {
+    if (role !== undefined && covers(role, key.role)) continue;
+    store.revokeApiKey(core, key.id, rec.at);
+    rec.record({
+      action: "api_key.revoked",
+      targetType: "api_key",
+      targetId: key.id,
+      changes: { name: key.name, reason: role === undefined ? "creator_removed" : "creator_role_changed" },
+    });
+  }
 }
 
 /** The key is `cf_<keyId>_<64 hex>`; only the SHA-256 of the secret part is kept. */
@@ -157,6 +177,12 @@ export function createApiKey(core: Db, scope: BusinessScope, rec: ChangeRecorder
   store.insertApiKey(core, row);
   rec.record({ action: "api_key.created", targetType: "api_key", targetId: id, changes: { name: input.name, role: input.role } });
   return { ...apiKeyView(row), key: `cf_${id}_${secret}` };
+}
+
+export function currentApiKey(core: Db, scope: BusinessScope, keyId: string) {
+  const key = store.findApiKey(core, scope.businessId, keyId);
+  if (!key) throw notFound("No such API key.");
+  return apiKeyView(key);
 }
 
 export function revokeApiKey(core: Db, scope: BusinessScope, rec: ChangeRecorder, keyId: string): void {

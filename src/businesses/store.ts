@@ -149,6 +149,14 @@ export const findApiKey = (db: Db, businessId: string, keyId: string) =>
 export const listApiKeys = (db: Db, businessId: string, afterId: string, limit: number) =>
   db.all<ApiKeyRow>("SELECT * FROM api_keys WHERE business_id = ? AND id > ? ORDER BY id LIMIT ?", businessId, afterId, limit);
 
+/** The keys one person created in one business that still work (not revoked). */
+export const listActiveApiKeysCreatedBy = (db: Db, businessId: string, userId: string) =>
+  db.all<ApiKeyRow>(
+    "SELECT * FROM api_keys WHERE business_id = ? AND created_by = ? AND revoked_at IS NULL ORDER BY id",
+    businessId,
+    userId,
+  );
+
 export function revokeApiKey(db: Db, keyId: string, at: string): void {
   db.run("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", at, keyId);
 }

@@ -18,7 +18,7 @@ import { DOCS_HTML, DOCS_SCRIPT } from "./docs-page.js";
 import { problemResponse, toProblemResponse, validationHook } from "./errors.js";
 import { idempotencyGate } from "./idempotency.js";
 import { fractionalNumberPath } from "./json-numbers.js";
-import { admitCaller, businessScope, requestContext } from "./pipeline.js";
+import { admitCaller, businessScope, readmission, requestContext } from "./pipeline.js";
 import { SegmentRouter } from "./router.js";
 
 export const API_VERSION = "0.1.0";
@@ -96,7 +96,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerIdentityRoutes(api, identity);
   registerBusinessRoutes(api);
   registerAuditRoutes(api);
-  registerEventStream(api);
+  registerEventStream(api, readmission(deps));
   registerAgentRoutes(api);
   registerCrmRoutes(api);
   registerFinanceRoutes(api);

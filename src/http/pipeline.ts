@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { Identity } from "../identity/service.js";
 import * as businesses from "../businesses/store.js";
-import { can, type Permission } from "../businesses/roles.js";
+import { can, type Permission, type Role } from "../businesses/roles.js";
+import { findSession, type SessionRow } from "../identity/store.js";
 import { sha256Hex, timingSafeEqual } from "../platform/crypto.js";
 import { forbidden, notFound, tooManyRequests, unauthorized } from "../platform/problem.js";
 import { GenerationCache } from "../platform/generation-cache.js";
@@ -126,6 +127,35 @@ export function businessScope(deps: AppDeps): MiddlewareHandler<AppEnv> {
     } finally {
       handle.release();
     }
+  };
+}
+
+/**
+ * Admits a caller again, for an answer that outlives the request that admitted it (an event stream): the
+ * caller's role in the business now, or undefined when their session ended, their key was revoked, their
+ * membership is gone or the business was deleted. The same rules as admitCaller and businessScope, answered
+ * from generation caches of its own (0005), so a caller checked again while the core database was not
+ * written costs no statement; callers are expected to ask only after the generation moved.
+ */
+export type Readmission = (principal: Principal, businessId: string) => Role | undefined;
+
+export function readmission(deps: AppDeps): Readmission {
+  const db = new Db(deps.core, new DbMeter());
+  const sessions = new GenerationCache<SessionRow | undefined>(deps.core);
+  const memberships = new GenerationCache<businesses.MemberBusinessRow | undefined>(deps.core);
+  const apiKeys = new GenerationCache<businesses.ApiKeyRow | undefined>(deps.core);
+  deps.metrics.trackCache("stream_sessions", sessions);
+  deps.metrics.trackCache("stream_memberships", memberships);
+  deps.metrics.trackCache("stream_api_keys", apiKeys);
+  return (principal, businessId) => {
+    if (principal.kind === "apiKey") {
+      const key = apiKeys.get(principal.keyId, () => businesses.findActiveApiKey(db, principal.keyId));
+      return key && key.business_id === businessId ? key.role : undefined;
+    }
+    const session = sessions.get(principal.sessionId, () => findSession(db, principal.sessionId));
+    if (!session || session.revoked_at || session.user_id !== principal.userId) return undefined;
+    const key = `${businessId}/${principal.userId}`;
+    return memberships.get(key, () => businesses.findMemberBusiness(db, businessId, principal.userId))?.role;
   };
 }
 
