@@ -107,7 +107,8 @@ export function apiCaller(url) {
   return async function call(method, path, body, token) {
     const res = await fetch(`${url}/api/v1${path}`, {
       method,
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      // no body, no Content-Type: an empty body declared as JSON is not valid JSON (400)
+      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = await res.json();
