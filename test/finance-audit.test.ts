@@ -330,3 +330,32 @@ describe("numbers written with a fraction or exponent", () => {
     expect(fine.status).toBe(201);
   });
 });
+
+describe("the ledger's capacity", () => {
+  it("refuses an entry that would take lifetime postings past 2^53 − 1 minor units, and every total stays exact", async () => {
+    const s = await setup();
+    const max = 10_000_000_000_000; // one line's limit
+    const entry = (lines: number, amount = max) => ({
+      date: "2026-03-01",
+      lines: [
+        ...Array.from({ length: lines }, () => ({ accountId: s.accounts.cash!.id, debit: amount })),
+        ...Array.from({ length: lines }, () => ({ accountId: s.accounts.equity!.id, credit: amount })),
+      ],
+    });
+    // 3 × 250 + 150 lines of 10^13: 9 × 10^15 in all, 7,199,254,740,991 below the capacity
+    for (const lines of [250, 250, 250, 150]) {
+      const res = await api.post(`${s.base}/journal-entries`, entry(lines), { token: s.token });
+      expect(res.status, res.text).toBe(201);
+    }
+    expectProblem(await api.post(`${s.base}/journal-entries`, entry(1), { token: s.token }), 422, "lines");
+    const last = await api.post(`${s.base}/journal-entries`, entry(1, 7_199_254_740_991), { token: s.token });
+    expect(last.status, last.text).toBe(201);
+    expectProblem(await api.post(`${s.base}/journal-entries`, entry(1, 1), { token: s.token }), 422, "lines");
+    expect(await entries(s)).toHaveLength(5);
+    const tb = await api.get(`${s.base}/reports/trial-balance?asOf=2026-12-31`, { token: s.token });
+    expect(tb.body.totals).toEqual({ debit: Number.MAX_SAFE_INTEGER, credit: Number.MAX_SAFE_INTEGER });
+    const sheet = await api.get(`${s.base}/reports/balance-sheet?asOf=2026-12-31`, { token: s.token });
+    expect(sheet.body.totals.assets).toBe(Number.MAX_SAFE_INTEGER);
+    expect(sheet.body.balanced).toBe(true);
+  });
+});

@@ -172,7 +172,7 @@ describe("concurrent payments", () => {
     expect(verify.body, verify.text).toMatchObject({ valid: true });
   });
 
-  it("keeps the cached daily totals the reports read equal to the postings themselves", () => {
+  it("keeps the cached daily and lifetime totals equal to the postings themselves", () => {
     const db = new Database(join(dataDir, "businesses", `${businessId}.db`), { readonly: true, timeout: 5000 });
     try {
       const fromPostings = db
@@ -186,6 +186,9 @@ describe("concurrent payments", () => {
         .all();
       expect(fromPostings.length).toBeGreaterThan(0);
       expect(cached).toEqual(fromPostings);
+      // the lifetime totals that bound every figure (migration 0010)
+      const lifetime = db.prepare("SELECT currency, debit d, base_debit bd FROM ledger_totals ORDER BY currency").all();
+      expect(lifetime).toEqual(db.prepare("SELECT currency, SUM(debit) d, SUM(base_debit) bd FROM postings GROUP BY currency ORDER BY currency").all());
       const paid = db
         .prepare(
           `SELECT i.id, i.amount_paid, i.base_cleared,

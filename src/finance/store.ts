@@ -173,6 +173,32 @@ export function insertEntry(db: Db, e: Omit<EntryRow, "seq" | "reversed_by">, li
   return seq;
 }
 
+/**
+ * Adds a balanced entry's debits to the business's lifetime totals (migration 0010) and returns the
+ * largest total now held: of one currency's transaction amounts, or of all base amounts.
+ */
+export function addToLedgerTotals(db: Db, lines: readonly PricedLine[]): number {
+  const added = new Map<string, { debit: bigint; base: bigint }>();
+  for (const l of lines) {
+    const sum = added.get(l.currency) ?? { debit: 0n, base: 0n };
+    sum.debit += l.debit;
+    sum.base += l.baseDebit;
+    added.set(l.currency, sum);
+  }
+  let largest = 0;
+  for (const [currency, sum] of added) {
+    const row = db.get<{ debit: number }>(
+      `INSERT INTO ledger_totals (currency, debit, base_debit) VALUES (?, ?, ?)
+       ON CONFLICT (currency) DO UPDATE SET debit = debit + excluded.debit, base_debit = base_debit + excluded.base_debit RETURNING debit`,
+      currency,
+      Number(sum.debit),
+      Number(sum.base),
+    );
+    largest = Math.max(largest, row!.debit);
+  }
+  return Math.max(largest, db.get<{ base: number }>("SELECT SUM(base_debit) AS base FROM ledger_totals")!.base);
+}
+
 export const markReversed = (db: Db, entryId: string, reversalId: string) =>
   db.run("UPDATE journal_entries SET reversed_by = ? WHERE id = ? AND reversed_by IS NULL", reversalId, entryId);
 
