@@ -262,8 +262,8 @@ export function postEntry(
     reversed_by: null,
   };
   row.seq = store.insertEntry(db, row, entry.lines);
-  // beyond 2^53 − 1 a total would no longer be exact as a JSON number (decision 0020); the write is undone
-  if (store.addToLedgerTotals(db, entry.lines) > Number.MAX_SAFE_INTEGER) {
+  // beyond 2^53 − 1 a total would no longer be exact as a JSON number (decision 0020); the entry is undone
+  if (!store.addToLedgerTotals(db, entry.lines)) {
     throw unprocessable("This entry would take the business's lifetime postings past 9,007,199,254,740,991 minor units, beyond which totals are not exact.", [
       { path: "lines", message: "ledger capacity reached" },
     ]);

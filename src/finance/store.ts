@@ -174,29 +174,31 @@ export function insertEntry(db: Db, e: Omit<EntryRow, "seq" | "reversed_by">, li
 }
 
 /**
- * Adds a balanced entry's debits to the business's lifetime totals (migration 0010) and returns the
- * largest total now held: of one currency's transaction amounts, or of all base amounts.
+ * Adds a balanced entry's debits to the business's lifetime totals (migration 0010) in one statement: per
+ * currency in transaction amounts, and under '*' in base amounts. False, with nothing added, when that
+ * would take a total past 2^53 − 1 (the table's CHECK).
  */
-export function addToLedgerTotals(db: Db, lines: readonly PricedLine[]): number {
-  const added = new Map<string, { debit: bigint; base: bigint }>();
+export function addToLedgerTotals(db: Db, lines: readonly PricedLine[]): boolean {
+  const added = new Map<string, bigint>();
+  let base = 0n;
   for (const l of lines) {
-    const sum = added.get(l.currency) ?? { debit: 0n, base: 0n };
-    sum.debit += l.debit;
-    sum.base += l.baseDebit;
-    added.set(l.currency, sum);
+    added.set(l.currency, (added.get(l.currency) ?? 0n) + l.debit);
+    base += l.baseDebit;
   }
-  let largest = 0;
-  for (const [currency, sum] of added) {
-    const row = db.get<{ debit: number }>(
-      `INSERT INTO ledger_totals (currency, debit, base_debit) VALUES (?, ?, ?)
-       ON CONFLICT (currency) DO UPDATE SET debit = debit + excluded.debit, base_debit = base_debit + excluded.base_debit RETURNING debit`,
-      currency,
-      Number(sum.debit),
-      Number(sum.base),
+  const params: (string | number)[] = [];
+  for (const [currency, debit] of added) params.push(currency, Number(debit));
+  try {
+    db.run(
+      `INSERT INTO ledger_totals (currency, debit) VALUES ${"(?, ?), ".repeat(added.size)}('*', ?)
+       ON CONFLICT (currency) DO UPDATE SET debit = debit + excluded.debit`,
+      ...params,
+      Number(base),
     );
-    largest = Math.max(largest, row!.debit);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_CHECK") return false;
+    throw error;
   }
-  return Math.max(largest, db.get<{ base: number }>("SELECT SUM(base_debit) AS base FROM ledger_totals")!.base);
 }
 
 export const markReversed = (db: Db, entryId: string, reversalId: string) =>
