@@ -1,7 +1,7 @@
 /**
  * Agent tasks survive the process: kill -9 while a task runs and others wait, restart, everything
  * completes (the interrupted attempt counts); SIGTERM stops a running task cleanly and queues it again.
- * Proposals expire (this server gives them one second).
+ * Proposals expire (this server gives them one second) and their tasks close without waiting for other work.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeModel, openaiText, startFakeModel } from "./agents-fake-model.js";
@@ -107,23 +107,56 @@ describe("restart durability", () => {
 });
 
 describe("proposal expiry", () => {
-  it("a proposal not decided in time reads as expired, cannot be approved, and its task is closed", async () => {
-    const lead = await api.post(`${base}/leads`, { title: "Expiring", status: "new" }, { token });
+  /** Polls a task until it leaves awaiting_approval (bounded: 10 s, far beyond the 1 s expiry). */
+  async function closed(id: string) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const task = await get(id);
+      if (task.status !== "awaiting_approval" || Date.now() > deadline) return task;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async function awaitingOneProposal(title: string) {
+    const lead = await api.post(`${base}/leads`, { title, status: "new" }, { token });
     expect(lead.status).toBe(201);
     const started = await api.post(`${base}/agent-tasks`, { agent: "lead-scoring", input: { leadIds: [lead.body.id] } }, { token });
     const task = await settled(started.body.id);
     expect(task.status).toBe("awaiting_approval");
     const [proposal] = (await api.get(`${base}/approvals?taskId=${task.id}`, { token })).body.data;
     expect(proposal.status).toBe("pending");
+    return { lead: lead.body.id as string, task: task.id as string, proposal: proposal.id as string };
+  }
+
+  it("a proposal not decided in time reads as expired, cannot be approved, and its task is closed with no other task running", async () => {
+    const { lead, task, proposal } = await awaitingOneProposal("Expiring");
     await new Promise((r) => setTimeout(r, 1_200));
-    expect((await api.get(`${base}/approvals/${proposal.id}`, { token })).body.status).toBe("expired");
-    expect((await api.get(`${base}/approvals?status=expired`, { token })).body.data.map((p: { id: string }) => p.id)).toContain(proposal.id);
+    expect((await api.get(`${base}/approvals/${proposal}`, { token })).body.status).toBe("expired");
+    expect((await api.get(`${base}/approvals?status=expired`, { token })).body.data.map((p: { id: string }) => p.id)).toContain(proposal);
     expect((await api.get(`${base}/approvals?status=pending`, { token })).body.data).toHaveLength(0);
-    expect((await api.post(`${base}/approvals/${proposal.id}/approve`, undefined, { token })).status).toBe(409);
-    expect((await api.get(`${base}/leads/${lead.body.id}`, { token })).body.score).toBeNull();
-    // the orchestrator stores the expiry and closes the task when it next passes through the business
-    await settled((await api.post(`${base}/agent-tasks`, { agent: "assistant", input: { question: "How many leads?" } }, { token })).body.id);
-    expect((await get(task.id)).status).toBe("succeeded");
-    expect(await actionsOf(proposal.id)).toContain("agent_proposal.expired by agent:orchestrator");
+    expect((await api.post(`${base}/approvals/${proposal}/approve`, undefined, { token })).status).toBe(409);
+    expect((await api.get(`${base}/leads/${lead}`, { token })).body.score).toBeNull();
+
+    // nothing else is queued or running in the business: the orchestrator's timer closed the task
+    expect((await closed(task)).status).toBe("succeeded");
+    const ids = async (status: string) => (await api.get(`${base}/agent-tasks?status=${status}`, { token })).body.data.map((t: { id: string }) => t.id);
+    expect(await ids("succeeded")).toContain(task);
+    expect(await ids("awaiting_approval")).not.toContain(task);
+    expect([...(await ids("queued")), ...(await ids("running"))]).toEqual([]);
+    expect(await actionsOf(proposal)).toContain("agent_proposal.expired by agent:orchestrator");
+    expect((await actionsOf(task)).at(-1)).toBe("agent_task.succeeded by agent:orchestrator");
+  });
+
+  it("closes the task even while the business's only slot is held by a long task", async () => {
+    const { task } = await awaitingOneProposal("Expiring while busy");
+    fake.requests.length = 0;
+    fake.script.push({ ...openaiText("never delivered"), delayMs: 30_000 });
+    const busy = await ask("E");
+    await fake.waitForRequests(1);
+    expect((await get(busy)).status).toBe("running");
+
+    expect((await closed(task)).status).toBe("succeeded");
+    expect((await get(busy)).status).toBe("running");
+    expect((await api.post(`${base}/agent-tasks/${busy}/cancel`, undefined, { token })).status).toBe(200);
   });
 });

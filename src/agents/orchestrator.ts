@@ -295,6 +295,7 @@ export class Orchestrator {
   private scanBusiness(businessId: string): void {
     this.withDb(businessId, (db) => {
       this.recover(businessId, db);
+      this.expireDue(businessId, db, Date.now());
       this.runDueSchedules(businessId, db, Date.now());
       this.runTriggers(businessId, db);
       const queued = store.earliestQueuedMs(db);
@@ -324,12 +325,13 @@ export class Orchestrator {
         this.timer = undefined;
         this.timerAt = Number.POSITIVE_INFINITY;
         const now = Date.now();
-        for (const [id, at] of this.wakeAt) {
-          if (at <= now) {
-            this.wakeAt.delete(id);
-            this.ready.add(id);
-          }
+        const due = [...this.wakeAt].filter(([, at]) => at <= now).map(([id]) => id);
+        for (const id of due) {
+          this.wakeAt.delete(id);
+          this.ready.add(id);
         }
+        // proposals expire on time even when every slot is taken: closing a task needs no slot
+        for (const id of due) this.expireDueIn(id, now);
         this.armTimer();
         this.schedulePump();
       },
@@ -405,11 +407,28 @@ export class Orchestrator {
     });
   }
 
-  /** Queues a task for every enabled schedule that came due (one open task per agent at most). */
-  private runDueSchedules(businessId: string, db: Db, now: number): void {
+  /**
+   * Stores the expiry of proposals past their time, closing the tasks that waited only on them, and
+   * wakes the business again when the next pending proposal expires.
+   */
+  private expireDue(businessId: string, db: Db, now: number): void {
     if (store.expiredPending(db, isoNow(now), 1).length > 0) {
       systemWrite(db, this.deps.bus, businessId, { type: "system", id: "agent:orchestrator" }, (rec) => expireProposals(db, rec));
     }
+    const next = store.earliestPendingExpiryMs(db);
+    if (next !== null) this.wake(businessId, next);
+  }
+
+  private expireDueIn(businessId: string, now: number): void {
+    try {
+      this.withDb(businessId, (db) => this.expireDue(businessId, db, now));
+    } catch (error) {
+      this.deps.logger.error({ err: error, businessId }, "agents: could not expire proposals");
+    }
+  }
+
+  /** Queues a task for every enabled schedule that came due (one open task per agent at most). */
+  private runDueSchedules(businessId: string, db: Db, now: number): void {
     const due = store.dueSchedules(db, now);
     if (due.length > 0) {
       systemWrite(db, this.deps.bus, businessId, { type: "system", id: "agent:scheduler" }, (rec) => {
@@ -536,10 +555,10 @@ export class Orchestrator {
       this.withDb(businessId, (db) => {
         const events: BusinessEvent[] = [];
         const at = isoNow();
-        db.transaction(() => {
-          for (const item of items) this.completeOne(db, item, at, events);
-        });
+        const expiresMs = Date.now() + this.config.proposalTtlMs;
+        const filed = db.transaction(() => items.map((item) => this.completeOne(db, item, at, isoNow(expiresMs), events)).some(Boolean));
         this.deps.bus.publish(businessId, events);
+        if (filed) this.wake(businessId, expiresMs);
       });
     try {
       commit(batch);
@@ -561,17 +580,17 @@ export class Orchestrator {
     }
   }
 
-  private completeOne(db: Db, item: Completion, at: string, events: BusinessEvent[]): void {
+  /** Records one outcome; true when it left proposals pending (they expire at `expiresAt`). */
+  private completeOne(db: Db, item: Completion, at: string, expiresAt: string, events: BusinessEvent[]): boolean {
     const { task, outcome, spend } = item;
     const agent = this.registry.get(task.agent)!;
     const rec = changeRecorder(db, agentActor(task.agent), null, at, events);
     const current = store.findTask(db, task.id);
-    if (current?.status !== "running") return; // cancelled meanwhile: the result is discarded
+    if (current?.status !== "running") return false; // cancelled meanwhile: the result is discarded
     const settingsRow = store.findSettings(db, task.agent);
     const settings = (settingsRow ? JSON.parse(settingsRow.settings) : {}) as { autoApply?: boolean };
     let pending = 0;
     let applied = 0;
-    const expiresAt = isoNow(Date.now() + this.config.proposalTtlMs);
     for (const draft of outcome.proposals ?? []) {
       const kind = this.registry.kind(draft.kind);
       if (!kind || !agent.policy.files.includes(draft.kind)) throw new Error(`the agent filed a proposal of a kind it may not file: ${draft.kind}`);
@@ -595,6 +614,7 @@ export class Orchestrator {
       targetId: task.id,
       changes: { status: { from: "running", to: status }, proposals: { pending, applied }, cost: spend ?? NO_SPEND },
     });
+    return pending > 0;
   }
 
   private attemptFailed(businessId: string, task: store.TaskRow, error: unknown, spend: store.Spend | undefined): void {

@@ -192,7 +192,7 @@ export function decideProposal(db: Db, id: string, status: ProposalStatus, at: s
   );
 }
 
-/** A pending proposal past its expiry reads as expired (and is stored so when the orchestrator next passes). */
+/** A pending proposal past its expiry reads as expired (and is stored so by the orchestrator's timer, moments later). */
 export function listProposals(
   db: Db,
   f: { status?: ProposalStatus | undefined; taskId?: string | undefined; before: string; limit: number; nowIso: string },
@@ -221,6 +221,11 @@ export const pendingProposalIds = (db: Db, taskId: string) =>
 
 export const expiredPending = (db: Db, nowIso: string, limit: number) =>
   db.all<ProposalRow>("SELECT * FROM agent_proposals WHERE status = 'pending' AND expires_at <= ? LIMIT ?", nowIso, limit);
+
+export function earliestPendingExpiryMs(db: Db): number | null {
+  const at = db.get<{ at: string | null }>("SELECT min(expires_at) AS at FROM agent_proposals WHERE status = 'pending'")?.at;
+  return at ? Date.parse(at) : null;
+}
 
 // ---- settings
 

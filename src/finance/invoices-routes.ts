@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { commitChange } from "../http/business-write.js";
 import type { AppEnv } from "../http/context.js";
-import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody } from "../http/openapi.js";
+import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, emptyBody, errorResponses, json, jsonBody, optionalJsonBody } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
 import { decodeCursor, pageSchema, toPage } from "../platform/pagination.js";
-import { optionalJsonBody } from "./routes.js";
 import * as schema from "./schema.js";
 import * as service from "./service.js";
 import * as store from "./store.js";
@@ -93,7 +92,7 @@ export function registerInvoiceRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "Number the invoice and post it",
       description: "Assigns the next number (INV-000001, without gaps) and posts receivable against revenue and tax payable at the issue date's rate.",
       middleware: [write],
-      request: { params: schema.invoiceIdParam, body: optionalJsonBody(schema.emptyBody) },
+      request: { params: schema.invoiceIdParam, body: optionalJsonBody(emptyBody) },
       responses: { 200: json(schema.invoice, "Issued"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
     (c) => commitChange(c, 200, (rec) => service.issueInvoice(c.get("scope"), rec, c.req.valid("param").invoiceId)),

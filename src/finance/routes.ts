@@ -1,7 +1,7 @@
-import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { commitChange } from "../http/business-write.js";
 import type { AppEnv } from "../http/context.js";
-import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody } from "../http/openapi.js";
+import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody, optionalJsonBody } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
 import { decodeCursor, encodeCursor, pageSchema, toPage } from "../platform/pagination.js";
@@ -14,9 +14,6 @@ import * as store from "./store.js";
 const security = bearer;
 const read = requires("finance:read");
 const write = requires("finance:write");
-
-/** A body the client may leave out entirely (then `{}`). */
-export const optionalJsonBody = <T extends z.ZodType>(s: T) => ({ required: false, content: { "application/json": { schema: s } } });
 
 /** Every finance route: the chart of accounts, the journal, the ledger, rates, invoices, payments, reports. */
 export function registerFinanceRoutes(app: OpenAPIHono<AppEnv>): void {

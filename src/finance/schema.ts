@@ -313,9 +313,6 @@ export const invoiceIdParam = z.object({
   invoiceId: z.string().max(64).openapi({ param: { name: "invoiceId", in: "path" } }),
 });
 
-/** The body of an action that takes no input: absent, or `{}` (unknown fields are refused like anywhere else). */
-export const emptyBody = z.strictObject({}).openapi("EmptyBody");
-
 export const voidBody = z
   .strictObject({ date: calendarDate.optional().openapi({ description: "Date of the reversing entry; default: the original's date." }) })
   .openapi("VoidRequest");

@@ -43,6 +43,15 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
+/** A body the client may leave out entirely (then `{}`). */
+export const optionalJsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: false,
+  content: { "application/json": { schema } },
+});
+
+/** The body of an action that takes no input: absent, or `{}` (unknown fields are refused like anywhere else). */
+export const emptyBody = z.strictObject({}).openapi("EmptyBody");
+
 export const bearer = [{ bearerAuth: [] }];
 
 /** The errors any authenticated business route can answer with. */
