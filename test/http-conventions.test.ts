@@ -1,6 +1,7 @@
 import { connect } from "node:net";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type ApiResponse, type Client, client, createBusiness, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 /** The HTTP conventions at their edges: credentials, request ids, validators, limits and raw requests. */
@@ -101,5 +102,47 @@ describe("requests Node itself would answer", () => {
       expect(answer.toLowerCase()).toContain("content-type: application/problem+json");
       expect(answer.toLowerCase()).toMatch(/x-request-id: [0-9a-f-]{36}/);
     }
+  });
+});
+
+describe("request bodies", () => {
+  const json = { "Content-Type": "application/json" };
+  /** A business of a fresh owner. */
+  async function owned() {
+    const { token } = await registerUser(api);
+    const base = `/businesses/${await createBusiness(api, token)}`;
+    return { token, base };
+  }
+  function expectRefusal(res: ApiResponse, status: number) {
+    expect(res.status, res.text).toBe(status);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  }
+
+  it("refuses a body with any content coding but identity (415, Accept-Encoding: identity) and creates nothing", async () => {
+    const { token, base } = await owned();
+    const body = JSON.stringify({ name: "Coded Ltd" });
+    const codings: [string, string | Uint8Array<ArrayBuffer>][] = [
+      ["gzip", gzipSync(body)],
+      // plain bytes under a coding they are not in: parsed as if plain, they would be taken
+      ["gzip", body],
+      ["br", body],
+      ["deflate", body],
+      ["x-anything", body],
+      ["GZIP", body],
+      ["identity, gzip", body],
+    ];
+    for (const [coding, rawBody] of codings) {
+      const res = await api.request("POST", `${base}/companies`, { token, rawBody, headers: { ...json, "Content-Encoding": coding } });
+      expectRefusal(res, 415);
+      expect(res.headers.get("accept-encoding"), coding).toBe("identity");
+      expect(res.body.detail).toContain("identity");
+    }
+    expect((await api.get(`${base}/companies`, { token })).body.data).toEqual([]);
+
+    const identity = await api.request("POST", `${base}/companies`, { token, rawBody: body, headers: { ...json, "Content-Encoding": "identity" } });
+    expect(identity.status, identity.text).toBe(201);
+    // no body, nothing coded: the header is ignored (README, HTTP conventions)
+    expect((await api.get(`${base}/companies`, { token, headers: { "Content-Encoding": "gzip" } })).body.data).toHaveLength(1);
   });
 });

@@ -19,6 +19,7 @@ import { problemResponse, toProblemResponse, validationHook } from "./errors.js"
 import { idempotencyGate } from "./idempotency.js";
 import { fractionalNumberPath } from "./json-numbers.js";
 import { admitCaller, businessScope, readmission, requestContext } from "./pipeline.js";
+import { assertIdentityCoding } from "./request-body.js";
 import { SegmentRouter } from "./router.js";
 
 export const API_VERSION = "0.1.0";
@@ -63,7 +64,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const declared = c.req.header("Content-Length");
     // a GET's body is never read, but one declared over the limit is refused like any other
     if (c.req.method === "GET" || c.req.method === "HEAD") return declared !== undefined && Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
-    if (declared === undefined || c.req.header("Transfer-Encoding") !== undefined) return limitBody(c, next);
+    const chunked = c.req.header("Transfer-Encoding") !== undefined;
+    // only a body can be coded: a body-less request's Content-Encoding describes nothing and is ignored
+    if (chunked || Number(declared) > 0) assertIdentityCoding(c.req.header("Content-Encoding"));
+    if (declared === undefined || chunked) return limitBody(c, next);
     return Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
   });
 
