@@ -145,4 +145,23 @@ describe("request bodies", () => {
     // no body, nothing coded: the header is ignored (README, HTTP conventions)
     expect((await api.get(`${base}/companies`, { token, headers: { "Content-Encoding": "gzip" } })).body.data).toHaveLength(1);
   });
+
+  it("refuses a JSON body that is not valid UTF-8 (400 naming body) and creates nothing, on agent routes too", async () => {
+    const { token, base } = await owned();
+    // {"name":"<0xff>"}: a lenient decoder would store U+FFFD in its place
+    const company = Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+    const task = Buffer.concat([Buffer.from('{"agent":"assistant","input":{"question":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]);
+    for (const [path, rawBody] of [[`${base}/companies`, company], [`${base}/agent-tasks`, task]] as const) {
+      const res = await api.request("POST", path, { token, rawBody, headers: json });
+      expectRefusal(res, 400);
+      expect(res.body.errors, path).toEqual([{ path: "body", message: "not valid UTF-8" }]);
+    }
+    expect((await api.get(`${base}/companies`, { token })).body.data).toEqual([]);
+    expect((await api.get(`${base}/agent-tasks`, { token })).body.data).toEqual([]);
+
+    // U+FFFD itself, sent as its valid UTF-8 bytes, is text like any other
+    const replacement = await api.post(`${base}/companies`, { name: "\uFFFD Ltd" }, { token });
+    expect(replacement.status, replacement.text).toBe(201);
+    expect(replacement.body.name).toBe("\uFFFD Ltd");
+  });
 });
