@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiResponse, type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type ApiResponse, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 /** The HTTP conventions at their edges: credentials, request ids, validators, limits and raw requests. */
@@ -163,5 +163,51 @@ describe("request bodies", () => {
     const replacement = await api.post(`${base}/companies`, { name: "\uFFFD Ltd" }, { token });
     expect(replacement.status, replacement.text).toBe(201);
     expect(replacement.body.name).toBe("\uFFFD Ltd");
+  });
+
+  it("takes an empty body declared as JSON as no body where the body is optional, and refuses it where it is required", async () => {
+    const { token, base } = await owned();
+    const empty = (method: string, path: string) => api.request(method, path, { token, rawBody: "", headers: json });
+    const invoice = await api.post(
+      `${base}/invoices`,
+      {
+        customerId: await createCustomer(api, token, base.slice("/businesses/".length)),
+        currency: "USD",
+        issueDate: "2026-03-01",
+        dueDate: "2026-03-31",
+        lines: [{ description: "Work", quantity: "1", unitPrice: 1000, taxRate: "0" }],
+      },
+      { token },
+    );
+    expect(invoice.status, invoice.text).toBe(201);
+    const issued = await empty("POST", `${base}/invoices/${invoice.body.id}/issue`);
+    expect(issued.status, issued.text).toBe(200);
+    expect(issued.body).toMatchObject({ status: "issued", number: "INV-000001" });
+    const payment = await api.post(`${base}/payments`, { invoiceId: invoice.body.id, amount: 100, date: "2026-03-01" }, { token });
+    expect(payment.status, payment.text).toBe(201);
+    const paymentVoided = await empty("POST", `${base}/payments/${payment.body.id}/void`);
+    expect(paymentVoided.status, paymentVoided.text).toBe(200);
+    const voided = await empty("POST", `${base}/invoices/${invoice.body.id}/void`);
+    expect(voided.status, voided.text).toBe(200);
+    expect(voided.body.status).toBe("void");
+    const accounts = (await api.get(`${base}/accounts?limit=200`, { token })).body.data as { id: string; systemKey: string | null }[];
+    const account = (key: string) => accounts.find((a) => a.systemKey === key)!.id;
+    const entry = await api.post(
+      `${base}/journal-entries`,
+      { date: "2026-03-01", lines: [{ accountId: account("cash"), debit: 100, credit: 0 }, { accountId: account("equity"), debit: 0, credit: 100 }] },
+      { token },
+    );
+    expect(entry.status, entry.text).toBe(201);
+    const reversed = await empty("POST", `${base}/journal-entries/${entry.body.id}/reverse`);
+    expect(reversed.status, reversed.text).toBe(201);
+
+    const create = await empty("POST", `${base}/companies`);
+    expectRefusal(create, 400);
+    expect(create.body.errors).toEqual([{ path: "body", message: "not valid JSON" }]);
+    // a PATCH whose every field is optional still needs a body: an empty one is not `{}`
+    const business = await api.get(base, { token });
+    const patch = await api.request("PATCH", base, { token, rawBody: "", headers: { ...json, "If-Match": business.headers.get("etag")! } });
+    expectRefusal(patch, 400);
+    expect((await api.get(`${base}/companies`, { token })).body.data).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { ProblemError } from "../platform/problem.js";
 import type { AppEnv } from "./context.js";
 
@@ -40,6 +40,17 @@ export async function readUtf8Body(c: Context<AppEnv>): Promise<string> {
   cacheText(c, text);
   return text;
 }
+
+/**
+ * Middleware for a route whose body may be left out: an empty body is no body, whatever its
+ * Content-Type says (many clients always send application/json), so the route sees `{}` as it does
+ * without one. Routes whose body is required keep refusing an empty one as not JSON. The text is the
+ * one the body middleware in app.ts already read, so this reads nothing again.
+ */
+export const emptyBodyIsNone: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.header("Content-Type")?.includes("json") && (await c.req.text()) === "") cacheText(c, "{}");
+  return next();
+};
 
 /** hono keeps each kind of body read as a promise in `bodyCache` (its declared type names the resolved value). */
 function cacheText(c: Context<AppEnv>, text: string): void {
