@@ -107,7 +107,7 @@ export function apiCaller(url) {
   return async function call(method, path, body, token) {
     const res = await fetch(`${url}/api/v1${path}`, {
       method,
-      // no body, no Content-Type: an empty body declared as JSON is not valid JSON (400)
+      // no body, no Content-Type: where a body is required, an empty one declared as JSON is a 400 (not valid JSON)
       headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });

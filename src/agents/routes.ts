@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { commitChange } from "../http/business-write.js";
 import type { AppContext, AppEnv } from "../http/context.js";
 import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, emptyBody, errorResponses, json, jsonBody, optionalJsonBody } from "../http/openapi.js";
+import { emptyBodyIsNone } from "../http/request-body.js";
 import { requires } from "../http/pipeline.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
 import { decodeCursor, pageQuery, pageSchema, toPage } from "../platform/pagination.js";
@@ -169,7 +170,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Cancel a task that has not finished",
       description: "A running task is stopped; pending proposals of the task are withdrawn. A finished task → 409.",
-      middleware: [RUN],
+      middleware: [RUN, emptyBodyIsNone],
       request: { params: schema.taskIdParam, body: optionalJsonBody(emptyBody) },
       responses: { 200: json(schema.task, "Cancelled"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
@@ -233,7 +234,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
         security,
         summary: decision === "approve" ? "Approve a proposal: it is applied, exactly once" : "Reject a proposal: it is discarded",
         description: "A proposal that is no longer pending (decided, expired, withdrawn) → 409.",
-        middleware: [APPROVE],
+        middleware: [APPROVE, emptyBodyIsNone],
         request: { params: schema.approvalIdParam, body: optionalJsonBody(emptyBody) },
         responses: { 200: json(schema.approval, decision === "approve" ? "Applied" : "Rejected"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
       }),

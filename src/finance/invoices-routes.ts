@@ -3,6 +3,7 @@ import { commitChange } from "../http/business-write.js";
 import type { AppEnv } from "../http/context.js";
 import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, emptyBody, errorResponses, json, jsonBody, optionalJsonBody } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
+import { emptyBodyIsNone } from "../http/request-body.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
 import { decodeCursor, pageSchema, toPage } from "../platform/pagination.js";
 import * as schema from "./schema.js";
@@ -91,7 +92,7 @@ export function registerInvoiceRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Number the invoice and post it",
       description: "Assigns the next number (INV-000001, without gaps) and posts receivable against revenue and tax payable at the issue date's rate.",
-      middleware: [write],
+      middleware: [write, emptyBodyIsNone],
       request: { params: schema.invoiceIdParam, body: optionalJsonBody(emptyBody) },
       responses: { 200: json(schema.invoice, "Issued"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
@@ -105,7 +106,7 @@ export function registerInvoiceRoutes(app: OpenAPIHono<AppEnv>): void {
       tags,
       security,
       summary: "Void an unpaid invoice (posts the reversal)",
-      middleware: [write],
+      middleware: [write, emptyBodyIsNone],
       request: { params: schema.invoiceIdParam, body: optionalJsonBody(schema.voidBody) },
       responses: { 200: json(schema.invoice, "Voided"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),
@@ -171,7 +172,7 @@ export function registerInvoiceRoutes(app: OpenAPIHono<AppEnv>): void {
       tags: paymentTags,
       security,
       summary: "Void a payment with a reversing entry",
-      middleware: [write],
+      middleware: [write, emptyBodyIsNone],
       request: { params: schema.paymentIdParam, body: optionalJsonBody(schema.voidBody) },
       responses: { 200: json(schema.payment, "Voided"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),

@@ -3,6 +3,7 @@ import { commitChange } from "../http/business-write.js";
 import type { AppEnv } from "../http/context.js";
 import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody, optionalJsonBody } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
+import { emptyBodyIsNone } from "../http/request-body.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
 import { decodeCursor, encodeCursor, pageSchema, toPage } from "../platform/pagination.js";
 import { registerInvoiceRoutes } from "./invoices-routes.js";
@@ -191,7 +192,7 @@ function registerJournalRoutes(app: OpenAPIHono<AppEnv>): void {
       security,
       summary: "Post the correcting entry of a manual entry",
       description: "Entries of invoices and payments are reversed by voiding the invoice or payment.",
-      middleware: [write],
+      middleware: [write, emptyBodyIsNone],
       request: { params: schema.entryIdParam, body: optionalJsonBody(schema.reverseBody) },
       responses: { 201: json(schema.journalEntry, "The reversing entry"), ...errorResponses(...BUSINESS_WRITE_ERRORS) },
     }),

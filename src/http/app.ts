@@ -19,6 +19,7 @@ import { problemResponse, toProblemResponse, validationHook } from "./errors.js"
 import { idempotencyGate } from "./idempotency.js";
 import { fractionalNumberPath } from "./json-numbers.js";
 import { admitCaller, businessScope, readmission, requestContext } from "./pipeline.js";
+import { assertIdentityCoding, readUtf8Body } from "./request-body.js";
 import { SegmentRouter } from "./router.js";
 
 export const API_VERSION = "0.1.0";
@@ -63,7 +64,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const declared = c.req.header("Content-Length");
     // a GET's body is never read, but one declared over the limit is refused like any other
     if (c.req.method === "GET" || c.req.method === "HEAD") return declared !== undefined && Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
-    if (declared === undefined || c.req.header("Transfer-Encoding") !== undefined) return limitBody(c, next);
+    const chunked = c.req.header("Transfer-Encoding") !== undefined;
+    // only a body can be coded: a body-less request's Content-Encoding describes nothing and is ignored
+    if (chunked || Number(declared) > 0) assertIdentityCoding(c.req.header("Content-Encoding"));
+    if (declared === undefined || chunked) return limitBody(c, next);
     return Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
   });
 
@@ -72,14 +76,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (!PUBLIC_API.has(c.req.path)) await admit(c);
     return next();
   });
-  // integer minor units and decimal strings: a number written with a fraction or exponent is refused
-  // before JSON.parse can round it away (1.0000000000000001 → 1); agents take free-form JSON of their own
+  // every JSON body is read here first, as strict UTF-8. Integer minor units and decimal strings: a number
+  // written with a fraction or exponent is refused before JSON.parse can round it away
+  // (1.0000000000000001 → 1); agents take free-form JSON of their own
   app.use("/api/v1/*", async (c, next) => {
     const method = c.req.method;
-    if ((method !== "POST" && method !== "PATCH" && method !== "PUT") || !c.req.header("Content-Type")?.includes("json") || AGENT_ROUTES.test(c.req.path)) {
-      return next();
-    }
-    const path = fractionalNumberPath(await c.req.text());
+    if ((method !== "POST" && method !== "PATCH" && method !== "PUT") || !c.req.header("Content-Type")?.includes("json")) return next();
+    const text = await readUtf8Body(c);
+    if (AGENT_ROUTES.test(c.req.path)) return next();
+    const path = fractionalNumberPath(text);
     if (path !== undefined) {
       throw new ProblemError(400, "invalid-request", "Numbers are whole: amounts in integer minor units, decimals as strings.", [
         { path, message: "a number with a fraction or exponent" },

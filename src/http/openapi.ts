@@ -21,7 +21,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: "Conflict: a duplicate, or an Idempotency-Key reused with a different body.",
   412: "If-Match does not match the current ETag.",
   413: "The body is larger than 1 MiB.",
-  415: "The body is not JSON.",
+  415: "The body is not JSON, or is content-coded (only identity is accepted).",
   422: "Well-formed, but breaks a business rule.",
   429: "Rate limited; see Retry-After.",
   507: "The business's storage (the disk or its quota) is full; nothing was changed.",
@@ -43,7 +43,7 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
-/** A body the client may leave out entirely (then `{}`). */
+/** A body the client may leave out entirely (then `{}`); its routes take `emptyBodyIsNone` too, so an empty one counts as left out. */
 export const optionalJsonBody = <T extends z.ZodType>(schema: T) => ({
   required: false,
   content: { "application/json": { schema } },

@@ -9,7 +9,8 @@ export interface ApiResponse<T = any> {
 export interface RequestOptions {
   token?: string;
   body?: unknown;
-  rawBody?: string;
+  /** Sent as is: bytes for coded bodies or ones that are not valid UTF-8. */
+  rawBody?: string | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
 }
 
@@ -17,7 +18,7 @@ export function client(baseUrl: string) {
   async function request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    let body: string | undefined = options.rawBody;
+    let body: string | Uint8Array<ArrayBuffer> | undefined = options.rawBody;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers["Content-Type"] ??= "application/json";
