@@ -191,6 +191,8 @@ describe("the document", () => {
     }
     expect(limited).toBeGreaterThan(100);
     expect(responseHeaders(find("POST", "/auth/login"), 429)).toContain("Retry-After");
+    // no limit applies to the other public routes: only sign-in failures and credentials are counted
+    for (const path of ["/auth/register", "/auth/refresh", "/auth/logout"]) expect(Object.keys(find("POST", path).op.responses), path).not.toContain("429");
   });
 
   it("lists Idempotent-Replayed on the answers a key can replay: successes and refusals by the business rules", () => {
