@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { commitChange } from "../http/business-write.js";
 import type { AppContext, AppEnv } from "../http/context.js";
-import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, emptyBody, errorResponses, json, jsonBody, optionalJsonBody } from "../http/openapi.js";
+import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, emptyBody, errorResponses, json, jsonBody, optionalJsonBody, notModified } from "../http/openapi.js";
 import { emptyBodyIsNone } from "../http/request-body.js";
 import { requires } from "../http/pipeline.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
@@ -71,7 +71,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One agent",
       middleware: [READ],
       request: { params: schema.agentIdParam },
-      responses: { 200: json(schema.agent, "The agent"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.agent, "The agent"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => sent(resourceResponse(c, service.currentAgent(agentsOf(c).registry, c.get("scope").db, c.req.valid("param").agentId))),
   );
@@ -157,7 +157,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One agent task: status, attempts, result or error, cost",
       middleware: [READ],
       request: { params: schema.taskIdParam },
-      responses: { 200: json(schema.task, "The task"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.task, "The task"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => sent(resourceResponse(c, service.taskView(service.getTask(c.get("scope").db, c.req.valid("param").taskId)))),
   );
@@ -220,7 +220,7 @@ export function registerAgentRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One proposal",
       middleware: [READ],
       request: { params: schema.approvalIdParam },
-      responses: { 200: json(schema.approval, "The proposal"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.approval, "The proposal"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => sent(resourceResponse(c, service.approvalView(service.getApproval(c.get("scope").db, c.req.valid("param").approvalId)))),
   );

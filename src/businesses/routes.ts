@@ -9,6 +9,7 @@ import {
   errorResponses,
   json,
   jsonBody,
+  notModified,
 } from "../http/openapi.js";
 import { requires, usersOnly } from "../http/pipeline.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
@@ -96,7 +97,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       path: "/businesses/{businessId}",
       summary: "One business",
       middleware: [requires("business:read")],
-      responses: { 200: json(schema.business, "The business"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.business, "The business"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.scopedBusiness(c.get("scope"))),
   );
@@ -176,7 +177,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One member",
       middleware: [requires("business:read")],
       request: { params: schema.userIdParam },
-      responses: { 200: json(schema.member, "The member"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.member, "The member"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.currentMember(c.get("coreDb"), c.get("scope"), c.req.valid("param").userId)),
   );
@@ -261,7 +262,7 @@ export function registerBusinessRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One API key, without its secret",
       description: "Its ETag is what `If-Match` on `DELETE` compares with.",
       request: { params: schema.keyIdParam },
-      responses: { 200: json(schema.apiKey, "The key"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.apiKey, "The key"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.currentApiKey(c.get("coreDb"), c.get("scope"), c.req.valid("param").keyId)),
   );

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { TypedResponse } from "hono";
 import { commitChange } from "../http/business-write.js";
 import type { AppContext, AppEnv } from "../http/context.js";
-import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody } from "../http/openapi.js";
+import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody, notModified } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
 import { assertIfMatch, etagOf, jsonResponse, resourceResponse } from "../http/resource.js";
 import { decodeCursor, pageQuery, pageSchema, toPage } from "../platform/pagination.js";
@@ -16,6 +16,8 @@ type Input = Record<string, unknown>;
 const security = bearer;
 const READ = requires("crm:read");
 const WRITE = requires("crm:write");
+/** A record read with include= carries its own version as a weak ETag, and always a body: the relations may have changed. */
+const NOT_MODIFIED_WITHOUT_INCLUDE = "Not modified: If-None-Match names the current ETag (only without include=); no body.";
 
 export function crmOf(c: AppContext): service.Crm {
   const scope = c.get("scope");
@@ -127,7 +129,7 @@ function registerEntity(app: OpenAPIHono<AppEnv>, r: EntityRoutes): void {
       summary: `One ${r.entity}${r.includes ? ", with related records embedded by include=" : ""}`,
       middleware: [READ],
       request: { params, ...(r.includes ? { query: schema.includeQuery(r.entity as keyof typeof schema.INCLUDES) } : {}) },
-      responses: { 200: json(r.view, `The ${r.entity}`), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(r.view, `The ${r.entity}`), ...notModified(r.includes ? NOT_MODIFIED_WITHOUT_INCLUDE : undefined), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => {
       const crm = crmOf(c);
@@ -359,7 +361,7 @@ function registerWorkflow(app: OpenAPIHono<AppEnv>): void {
       summary: "One pipeline",
       middleware: [READ],
       request: { params: pipelineParams },
-      responses: { 200: json(schema.pipeline, "The pipeline"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.pipeline, "The pipeline"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.currentPipeline(crmOf(c), c.req.valid("param").pipelineId)),
   );

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { commitChange } from "../http/business-write.js";
 import type { AppEnv } from "../http/context.js";
-import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, emptyBody, errorResponses, json, jsonBody, optionalJsonBody } from "../http/openapi.js";
+import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, emptyBody, errorResponses, json, jsonBody, optionalJsonBody, notModified } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
 import { emptyBodyIsNone } from "../http/request-body.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
@@ -61,7 +61,7 @@ export function registerInvoiceRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One invoice",
       middleware: [read],
       request: { params: schema.invoiceIdParam },
-      responses: { 200: json(schema.invoice, "The invoice"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.invoice, "The invoice"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.currentInvoice(c.get("scope"), c.req.valid("param").invoiceId)),
   );
@@ -160,7 +160,7 @@ export function registerInvoiceRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One payment",
       middleware: [read],
       request: { params: schema.paymentIdParam },
-      responses: { 200: json(schema.payment, "The payment"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.payment, "The payment"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.currentPayment(c.get("scope"), c.req.valid("param").paymentId)),
   );

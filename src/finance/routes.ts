@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { commitChange } from "../http/business-write.js";
 import type { AppEnv } from "../http/context.js";
-import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody, optionalJsonBody } from "../http/openapi.js";
+import { BUSINESS_READ_ERRORS, BUSINESS_WRITE_ERRORS, bearer, businessIdParam, errorResponses, json, jsonBody, optionalJsonBody, notModified } from "../http/openapi.js";
 import { requires } from "../http/pipeline.js";
 import { emptyBodyIsNone } from "../http/request-body.js";
 import { assertIfMatch, resourceResponse } from "../http/resource.js";
@@ -70,7 +70,7 @@ function registerAccountRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One account",
       middleware: [read],
       request: { params: schema.accountIdParam },
-      responses: { 200: json(schema.account, "The account"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.account, "The account"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.accountView(service.requireAccount(c.get("scope").db, c.req.valid("param").accountId))),
   );
@@ -179,7 +179,7 @@ function registerJournalRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "One journal entry",
       middleware: [read],
       request: { params: schema.entryIdParam },
-      responses: { 200: json(schema.journalEntry, "The entry"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.journalEntry, "The entry"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.currentEntry(c.get("scope"), c.req.valid("param").entryId)),
   );
@@ -208,7 +208,7 @@ function registerJournalRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: "The lock date and the next invoice number",
       middleware: [read],
       request: { params: businessIdParam },
-      responses: { 200: json(schema.ledgerSettings, "Settings"), ...errorResponses(...BUSINESS_READ_ERRORS) },
+      responses: { 200: json(schema.ledgerSettings, "Settings"), ...notModified(), ...errorResponses(...BUSINESS_READ_ERRORS) },
     }),
     (c) => resourceResponse(c, service.settingsView(c.get("scope"))),
   );

@@ -18,6 +18,7 @@ import { DOCS_HTML, DOCS_SCRIPT } from "./docs-page.js";
 import { problemResponse, toProblemResponse, validationHook } from "./errors.js";
 import { idempotencyGate } from "./idempotency.js";
 import { fractionalNumberPath } from "./json-numbers.js";
+import { describeHeaders, type OpenAPIDocument } from "./openapi-headers.js";
 import { admitCaller, businessScope, readmission, requestContext } from "./pipeline.js";
 import { assertIdentityCoding, readUtf8Body } from "./request-body.js";
 import { SegmentRouter } from "./router.js";
@@ -111,15 +112,22 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     scheme: "bearer",
     description: "An access token from /auth/login or /auth/register, or a business API key (`cf_…`).",
   });
-  api.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "CoreFlow360 API",
-      version: API_VERSION,
-      description:
-        "One place to run every business you own. Errors are application/problem+json; money is integer minor units beside an ISO 4217 currency; lists are cursor-paginated.",
-    },
-    servers: [{ url: "/api/v1" }],
+  // generated on first request, once every route is registered, then kept: the routes never change after
+  let document: OpenAPIDocument | undefined;
+  api.get("/openapi.json", (c) => {
+    document ??= describeHeaders(
+      api.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "CoreFlow360 API",
+          version: API_VERSION,
+          description:
+            "One place to run every business you own. Errors are application/problem+json; money is integer minor units beside an ISO 4217 currency; lists are cursor-paginated.",
+        },
+        servers: [{ url: "/api/v1" }],
+      }),
+    );
+    return c.json(document);
   });
   app.route("/api/v1", api);
 

@@ -294,8 +294,14 @@ export const DOCS_SCRIPT: string = String.raw`(function () {
       var r = deref(responses[code]), cls = /^[2-5]/.test(code) ? code.charAt(0) : "x";
       var desc = String(r.description || "").split("\n")[0];
       return '<details class="resp"' + (cls === "2" ? " open" : "") + '><summary><span class="st st-' + cls + '">' + esc(code) + "</span>" + esc(desc) + "</summary>" +
-        contentHtml(r.content) + "</details>";
+        headersHtml(r.headers) + contentHtml(r.content) + "</details>";
     }).join("");
+  }
+  // one line of names, each described in its tooltip: most answers carry the same few headers
+  function headersHtml(headers) {
+    var names = Object.keys(isObj(headers) ? headers : {});
+    if (!names.length) return "";
+    return '<p class="muted">Headers: ' + names.map(function (n) { return '<code title="' + esc(deref(headers[n]).description) + '">' + esc(n) + "</code>"; }).join(" ") + "</p>";
   }
   function opHtml(op) {
     var o = op.op, m = esc(op.method);

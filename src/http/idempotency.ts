@@ -6,7 +6,8 @@ import type { AppContext, AppEnv } from "./context.js";
 import { etagOfText, jsonResponse } from "./resource.js";
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** What idempotencyGate accepts as a key (and the OpenAPI document says it does). */
+export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** Expired records are removed SWEEP_SIZE at a time, once every SWEEP_EVERY stored responses of a database. */
 const SWEEP_EVERY = 16;
 const SWEEP_SIZE = 64;

@@ -54,6 +54,12 @@ export const emptyBody = z.strictObject({}).openapi("EmptyBody");
 
 export const bearer = [{ bearerAuth: [] }];
 
+/**
+ * The answer of a GET served by resourceResponse when If-None-Match names the current ETag. Declaring it
+ * is what makes the document list If-None-Match and ETag on the route (openapi-headers.ts).
+ */
+export const notModified = (description = "Not modified: If-None-Match names the current ETag; no body.") => ({ 304: { description } });
+
 /** The errors any authenticated business route can answer with. */
 export const BUSINESS_READ_ERRORS = [400, 401, 403, 404, 429] as const;
 export const BUSINESS_WRITE_ERRORS = [400, 401, 403, 404, 409, 413, 415, 422, 429, 507] as const;

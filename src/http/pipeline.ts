@@ -12,7 +12,7 @@ import { SECURITY_HEADERS } from "./response-headers.js";
 import { type AppContext, type AppDeps, type AppEnv, actorOf, type Principal } from "./context.js";
 
 /** A caller's request id is kept when it is 1–200 visible ASCII characters (trace ids in base64 included). */
-const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+export const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /** Request id, per-request database meter, Server-Timing and security headers, metrics and the access log. */
 export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {

@@ -19,7 +19,7 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       tags,
       summary: "Create an account and sign in",
       request: { body: jsonBody(schema.registerBody) },
-      responses: { 201: json(schema.session, "Signed in"), ...errorResponses(400, 409, 413, 415, 429) },
+      responses: { 201: json(schema.session, "Signed in"), ...errorResponses(400, 409, 413, 415) },
     }),
     async (c) => c.json(await identity.register(c.get("coreDb"), c.req.valid("json")), 201),
   );
@@ -48,7 +48,7 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       summary: "Exchange a refresh token for a new pair",
       description: "A refresh token works once. Presenting a used one gets 401 and revokes every token of that login.",
       request: { body: jsonBody(schema.refreshBody) },
-      responses: { 200: json(schema.session, "A new token pair"), ...errorResponses(400, 401, 413, 415, 429) },
+      responses: { 200: json(schema.session, "A new token pair"), ...errorResponses(400, 401, 413, 415) },
     }),
     async (c) => {
       const session = await identity.refresh(c.get("coreDb"), c.req.valid("json").refreshToken);
@@ -64,7 +64,7 @@ export function registerIdentityRoutes(app: OpenAPIHono<AppEnv>, identity: Ident
       tags,
       summary: "End the session of a refresh token",
       request: { body: jsonBody(schema.refreshBody) },
-      responses: { 204: { description: "Signed out (also when the token was already unknown)" }, ...errorResponses(400, 413, 415, 429) },
+      responses: { 204: { description: "Signed out (also when the token was already unknown)" }, ...errorResponses(400, 413, 415) },
     }),
     (c) => {
       identity.logout(c.get("coreDb"), c.req.valid("json").refreshToken);
