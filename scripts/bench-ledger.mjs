@@ -1,7 +1,7 @@
 // Statements over a large ledger: node scripts/build.mjs && node scripts/bench-ledger.mjs [--postings 1000000]
 // Creates a business through the API, stops the server, writes `postings` balanced postings (two per
 // entry, over two years, across the whole chart) straight into its database file in one transaction —
-// with the ledger's daily totals computed from them, as the posting code keeps them — then starts the
+// with the ledger's daily and lifetime totals computed from them, as the posting code keeps them — then starts the
 // server again and times the trial balance and the balance sheet by their Server-Timing `app` duration
 // (median of 30). Exit 1 if a statement does not balance or the trial balance disagrees with a sum over
 // the postings themselves; the figures are printed, not judged.
@@ -48,6 +48,8 @@ try {
     }
     db.exec(`INSERT INTO ledger_daily (account_id, date, currency, debit, credit, base_debit, base_credit)
              SELECT account_id, date, currency, sum(debit), sum(credit), sum(base_debit), sum(base_credit) FROM postings GROUP BY account_id, date, currency`);
+    db.exec(`INSERT INTO ledger_totals (currency, debit) SELECT currency, sum(debit) FROM postings GROUP BY currency
+             UNION ALL SELECT '*', sum(base_debit) FROM postings`);
   })();
   // each account's net straight from the postings, to hold the report against
   const expected = new Map(
