@@ -3,7 +3,8 @@
  * optional, strict body (none of them reads a field), so an unknown field is a 400 that changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiResponse, type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { expectProblem } from "./support/problem.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -21,12 +22,6 @@ afterAll(async () => {
   await server?.stop();
   if (server) removeDataDir(server.dataDir);
 });
-
-function expectProblem(res: ApiResponse, field: string) {
-  expect(res.status, res.text).toBe(400);
-  expect(res.headers.get("content-type")).toContain("application/problem+json");
-  expect(res.body.errors.map((e: { path: string }) => e.path), res.text).toContain(field);
-}
 
 /** Scores the given new leads: a task awaiting approval with one pending proposal per lead. */
 async function awaiting(leadIds: string[]) {
@@ -63,9 +58,9 @@ describe("approve, reject and cancel take an optional, strict body", () => {
     const { task, proposals } = await awaiting(leads);
     const [first] = proposals;
 
-    expectProblem(await api.post(`${base}/approvals/${first}/approve`, { note: "looks right" }, { token }), "note");
-    expectProblem(await api.post(`${base}/approvals/${first}/reject`, { reason: "no" }, { token }), "reason");
-    expectProblem(await api.post(`${base}/agent-tasks/${task}/cancel`, { force: true }, { token }), "force");
+    expectProblem(await api.post(`${base}/approvals/${first}/approve`, { note: "looks right" }, { token }), 400, "note");
+    expectProblem(await api.post(`${base}/approvals/${first}/reject`, { reason: "no" }, { token }), 400, "reason");
+    expectProblem(await api.post(`${base}/agent-tasks/${task}/cancel`, { force: true }, { token }), 400, "force");
 
     for (const id of proposals) expect((await api.get(`${base}/approvals/${id}`, { token })).body.status).toBe("pending");
     expect((await api.get(`${base}/agent-tasks/${task}`, { token })).body.status).toBe("awaiting_approval");

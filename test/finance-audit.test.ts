@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
+import { expectProblem } from "./support/problem.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -62,16 +63,6 @@ async function issued(s: Setup, o: Parameters<typeof draft>[1] = {}) {
 
 const rawPost = (path: string, token: string, rawBody: string) =>
   api.request("POST", path, { token, rawBody, headers: { "Content-Type": "application/json" } });
-
-/** A refusal as the contract has it: problem+json with a detail and errors [{ path, message }]. */
-function expectProblem(res: { status: number; headers: Headers; body: any; text: string }, status: number, path?: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.headers.get("content-type")).toContain("application/problem+json");
-  expect(typeof res.body.detail).toBe("string");
-  expect(Array.isArray(res.body.errors) && res.body.errors.length > 0, res.text).toBe(true);
-  for (const e of res.body.errors) expect(typeof e.path === "string" && typeof e.message === "string", res.text).toBe(true);
-  if (path !== undefined) expect(res.body.errors.map((e: any) => e.path), res.text).toContain(path);
-}
 
 const entries = async (s: Setup) => allPages(api, `${s.base}/journal-entries`, s.token);
 
