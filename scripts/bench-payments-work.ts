@@ -23,6 +23,7 @@ import { isoNow } from "../src/platform/time.js";
 import { BusinessPool, loadMigrations } from "../src/runtime/node/sqlite.js";
 import { useNativeSha256 } from "../src/platform/crypto.js";
 import { nodeSha256Hex } from "../src/runtime/node/native-hash.js";
+import { useWalBatching } from "../src/runtime/node/wal-batch.js";
 
 type PaymentInput = Parameters<typeof finance.createPayment>[2];
 
@@ -32,6 +33,11 @@ type PaymentInput = Parameters<typeof finance.createPayment>[2];
  */
 function paymentWorkbench() {
   useNativeSha256(nodeSha256Hex);
+  // as the server writes its WAL (SQLITE_WAL_BATCH=off there: WAL_BATCH=off here)
+  if (process.env.WAL_BATCH !== "off") {
+    const refused = useWalBatching();
+    if (refused) console.warn(`payment work with the WAL unbatched: ${refused}`);
+  }
   const dir = mkdtempSync(join(tmpdir(), "coreflow-bench-payment-work-"));
   mkdirSync(join(dir, "businesses"));
   const pool = new BusinessPool(join(dir, "businesses"), loadMigrations(resolve("migrations/business")), "NORMAL", 4);

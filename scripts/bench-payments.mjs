@@ -5,7 +5,9 @@
 // balanced journal entries. Server CPU is read from /proc/<pid>/stat around each run (Linux only) and
 // divided by the requests answered; a bare node:http "hello" server measured the same way in the same
 // run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs; each line
-// runs `--runs` times and prints the medians, with each run's CPU per request), the same payment's
+// runs `--runs` times and prints the medians, with each run's CPU per request), the same payments into a
+// second server that writes its WAL as SQLite does (SQLITE_WAL_BATCH=off: two system calls per page
+// rather than one per commit, src/runtime/node/wal-batch.c), the same payment's
 // work behind a bare node:http server with no framework (serveBarePayments in
 // scripts/bench-payments-work.ts: what our HTTP path adds is the difference), and the steps between
 // hello and a payment on the same server: /health, an authenticated read, a payment refused by
@@ -145,6 +147,26 @@ try {
   await measure("warm-up (8,000 payments)", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment, amount: 8_000 });
   let paid = (await call("GET", `${base}/invoices/${invoice.id}`, undefined, token)).amountPaid;
   paid += await measure("POST /payments", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment });
+  // the same on a second server that writes its WAL as SQLite does, two system calls per page (wal-batch.c)
+  const unbatchedDir = mkdtempSync(join(tmpdir(), "coreflow-bench-payments-unbatched-"));
+  const unbatched = await startBuiltServer(unbatchedDir, { SQLITE_WAL_BATCH: "off" });
+  try {
+    const other = apiCaller(unbatched.url);
+    const ready = await payableInvoice(other, "Payments bench, WAL unbatched");
+    const options = {
+      url: `${unbatched.url}/api/v1${ready.base}/payments`,
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ready.token}` },
+      body: JSON.stringify({ invoiceId: ready.invoice.id, amount: 1, date: "2026-01-02" }),
+    };
+    const warmed = await measure("warm-up (8,000 payments, WAL unbatched)", { ...options, amount: 8_000 }, unbatched.pid);
+    const acknowledged = warmed + (await measure("POST /payments, WAL unbatched", options, unbatched.pid));
+    const kept = (await other("GET", `${ready.base}/invoices/${ready.invoice.id}`, undefined, ready.token)).amountPaid;
+    if (kept !== acknowledged) failures.push(`WAL unbatched: amountPaid ${kept} ≠ acknowledged payments ${acknowledged}`);
+  } finally {
+    await unbatched.stop();
+    rmSync(unbatchedDir, { recursive: true, force: true });
+  }
   // the same payment's work behind a bare node:http server: what the framework path around it costs
   const bundle = await bundlePaymentWork();
   const bare = await startBarePayments(bundle);

@@ -1,7 +1,9 @@
 // Builds the Node bundles (server, seed, bench suite), and checks that everything outside src/runtime/node bundles for a
 // neutral platform (no node: built-ins, no Node-only packages), so it can run on Cloudflare Workers.
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { build } from "esbuild";
 
 const neutralOnly = process.argv.includes("--neutral-only");
@@ -40,4 +42,18 @@ if (!neutralOnly) {
     outdir: "dist",
     logLevel: "warning",
   });
+}
+
+if (!neutralOnly) {
+  // the WAL-batching VFS (src/runtime/node/wal-batch.c), against the SQLite headers better-sqlite3 was built from;
+  // without a C compiler the server still runs, writing the WAL as SQLite does (it logs a warning)
+  const sqliteHeaders = join(dirname(createRequire(import.meta.url).resolve("better-sqlite3/package.json")), "deps", "sqlite3");
+  const library = join("dist", "wal-batch.so");
+  mkdirSync("dist", { recursive: true });
+  try {
+    execFileSync(process.env.CC || "cc", ["-O2", "-shared", "-fPIC", "-I", sqliteHeaders, "-o", library, join("src", "runtime", "node", "wal-batch.c")], { stdio: "pipe" });
+  } catch (error) {
+    rmSync(library, { force: true });
+    console.warn(`wal-batch.c was not built, the server will write the WAL unbatched: ${error.stderr?.toString().trim() || error.message}`);
+  }
 }

@@ -34,6 +34,8 @@ describe("WAL checkpoints on the checkpoint thread", () => {
     const businessId = await createBusiness(api, token);
     const base = `/businesses/${businessId}`;
     const file = join(server.dataDir, "businesses", `${businessId}.db`);
+    // a commit's WAL frames go out in one system call (src/runtime/node/wal-batch.c): this runs through it
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^coreflow_sqlite_wal_batched 1$/m);
 
     const created = new Set<string>();
     let largestWal = 0;

@@ -7,6 +7,8 @@ export interface NodeConfig {
   dataDir: string;
   logLevel: string;
   synchronous: Synchronous;
+  /** WAL frames of a commit written in one system call (wal-batch.c); off: SQLite's two per page. */
+  walBatch: boolean;
   businessPoolSize: number;
   /** Storage quota of each business database in bytes; 0: only the disk limits it. */
   businessMaxBytes: number;
@@ -28,6 +30,8 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
 export function readConfig(env: NodeJS.ProcessEnv): NodeConfig {
   const synchronous = (env.SQLITE_SYNCHRONOUS ?? "NORMAL").toUpperCase();
   if (synchronous !== "NORMAL" && synchronous !== "FULL") throw new Error("SQLITE_SYNCHRONOUS must be NORMAL or FULL");
+  const walBatch = (env.SQLITE_WAL_BATCH ?? "on").toLowerCase();
+  if (walBatch !== "on" && walBatch !== "off") throw new Error("SQLITE_WAL_BATCH must be on or off");
   const jwtSecret = env.JWT_SECRET || undefined;
   if (jwtSecret !== undefined && jwtSecret.length < 32) throw new Error("JWT_SECRET must be at least 32 characters");
   return {
@@ -36,6 +40,7 @@ export function readConfig(env: NodeJS.ProcessEnv): NodeConfig {
     dataDir: env.DATA_DIR || "./data",
     logLevel: env.LOG_LEVEL || "info",
     synchronous,
+    walBatch: walBatch === "on",
     businessPoolSize: int(env, "BUSINESS_POOL_SIZE", 256, 1),
     businessMaxBytes: int(env, "BUSINESS_MAX_MB", 0) * 1024 * 1024,
     walCheckpointBytes: int(env, "WAL_CHECKPOINT_MB", 16) * 1024 * 1024,
