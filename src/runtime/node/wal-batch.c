@@ -48,8 +48,9 @@ static int passOn(BatchFile *p) {
     int n = p->gatheredLen - at < WRITE_CHUNK ? p->gatheredLen - at : WRITE_CHUNK;
     rc = p->real->pMethods->xWrite(p->real, p->gathered + at, n, p->gatheredAt + at);
   }
+  /* a commit frame cut by SQLite's sync point (synchronous=FULL, padded to a sector) ends after the sync */
+  if (p->commitEnd >= 0 && p->gatheredAt + p->gatheredLen >= p->commitEnd) p->commitEnd = -1;
   p->gatheredLen = 0;
-  p->commitEnd = -1;
   return rc;
 }
 
