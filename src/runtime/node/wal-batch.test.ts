@@ -13,7 +13,7 @@ const library = join(process.cwd(), "dist", "wal-batch.so");
 const dir = mkdtempSync(join(tmpdir(), "coreflow-wal-batch-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A script run by node in a child: `LIBRARY` (or none), `FILE` and `SIZE` (page size) from the environment. */
+/** A script run by node in a child: `LIBRARY` (or none), `FILE`, `SIZE` (page size) and `SYNC` from the environment. */
 const prelude = `
 import Database from "better-sqlite3";
 import { readFileSync } from "node:fs";
@@ -21,7 +21,7 @@ if (process.env.LIBRARY) { const loader = new Database(":memory:"); loader.loadE
 const db = new Database(process.env.FILE);
 db.pragma("page_size = " + (process.env.SIZE ?? 4096));
 db.pragma("journal_mode = WAL");
-db.pragma("synchronous = NORMAL");
+db.pragma("synchronous = " + (process.env.SYNC ?? "NORMAL"));
 db.exec("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
 const insert = db.prepare("INSERT INTO rows (body) VALUES (?)");
 const commit = db.transaction((count) => { for (let i = 0; i < count; i++) insert.run("r".repeat(300) + i); });
@@ -67,9 +67,9 @@ describe("WAL batching (wal-batch.c)", () => {
     expect(count(join(dir, "batched.db"))).toEqual({ rows: 410, integrity: "ok" });
   });
 
-  it("has each commit on the file before it returns: another connection reads it at once, at every page size", () => {
-    for (const size of [1024, 4096, 65536]) {
-      const file = join(dir, `readers-${size}.db`);
+  it("has each commit on the file before it returns: another connection reads it at once, at every page size and with synchronous=FULL", () => {
+    for (const [size, sync] of [[1024, "NORMAL"], [4096, "NORMAL"], [65536, "NORMAL"], [4096, "FULL"]] as const) {
+      const file = join(dir, `readers-${size}-${sync}.db`);
       const { stdout, stderr } = runScript(
         `
         const reader = new Database(process.env.FILE, { readonly: true });
@@ -84,7 +84,7 @@ describe("WAL batching (wal-batch.c)", () => {
         try { db.transaction(() => { commit(50); throw new Error("rolled back"); })(); } catch {}
         commit(1);
         console.log(JSON.stringify({ found, after: seen.get().n }));`,
-        { FILE: file, SIZE: String(size), LIBRARY: library },
+        { FILE: file, SIZE: String(size), SYNC: sync, LIBRARY: library },
       );
       expect(stderr).toBe("");
       const { found, after } = JSON.parse(stdout);
