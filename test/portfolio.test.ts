@@ -322,6 +322,34 @@ describe("the portfolio", () => {
   });
 });
 
+describe("figures beyond exact", () => {
+  it("answers 422, not 500, when a translated or consolidated figure would pass 2^53 − 1 minor units", async () => {
+    const user = await registerUser(api, "Very large");
+    const t = user.token;
+    // 2.7 × 10^13 fils of revenue in a KWD business: within its own ledger's bounds; in IDR at
+    // 1 KWD = 50,000 IDR that is 1.35 × 10^17 sen, past 2^53 − 1
+    const kwd = await createBusiness(api, t, "Kuwait", "KWD");
+    const k = await accountsOf(api, t, kwd);
+    for (let i = 0; i < 3; i++) {
+      await ok(api.post(`/businesses/${kwd}/journal-entries`, { date: "2026-01-05", memo: "Sale", lines: [{ accountId: k.cash, debit: 9_000_000_000_000 }, { accountId: k.revenue, credit: 9_000_000_000_000 }] }, { token: t }));
+    }
+    await ok(api.post("/exchange-rates", { base: "KWD", quote: "IDR", rate: "50000", date: "2026-01-01" }, { token: t }));
+    await ok(api.post("/exchange-rates", { base: "KWD", quote: "USD", rate: "3.25", date: "2026-01-01" }, { token: t }));
+    const paths = ["/portfolio?currency=IDR", "/portfolio/profit-and-loss?currency=IDR&from=2026-01-01&to=2026-01-31", "/portfolio/balance-sheet?currency=IDR&asOf=2026-01-31"];
+    for (const path of paths) {
+      const res = await api.get(path, { token: t });
+      expect(res.status, path).toBe(422);
+      expect(res.headers.get("content-type"), path).toContain("application/problem+json");
+      expect(res.body.detail, path).toMatch(/9,007,199,254,740,991 minor units/);
+      expect(res.body.errors, path).toEqual([{ path: "amount", message: "beyond 2^53 − 1 minor units" }]);
+    }
+    // the same figures in USD are exact and shown: 2.7 × 10^10 KWD × 3.25 = 8.775 × 10^10 USD, in cents
+    const usd = await ok(api.get("/portfolio/balance-sheet?currency=USD&asOf=2026-01-31", { token: t }), 200);
+    expect(usd.consolidated.totals.assets).toBe(8_775_000_000_000);
+    expect(usd.consolidated.balanced).toBe(true);
+  });
+});
+
 describe("the portfolio cache", () => {
   it("answers a repeat from the cache, and never serves a figure older than the business's last commit", async () => {
     const owner = await registerUser(api, "Cached founder");

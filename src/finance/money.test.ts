@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ProblemError } from "../platform/problem.js";
 import {
+  addExact,
   allocate,
   convert,
   divideRounded,
@@ -10,6 +12,8 @@ import {
   multiplyRounded,
   parseDecimal,
   parseMoney,
+  sumExact,
+  toSafeNumber,
 } from "./money.js";
 
 const LOOSE = { maxScale: 12, maxIntegerDigits: 20, allowNegative: true };
@@ -204,5 +208,51 @@ describe("currencies", () => {
         expect(convert(-amount, "EUR", "USD", rate("1.2345"))).toBe(-convert(amount, "EUR", "USD", rate("1.2345")));
       }),
     );
+  });
+});
+
+describe("addExact / sumExact / toSafeNumber", () => {
+  const safe = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
+  const beyond = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      return error instanceof ProblemError && error.status === 422 ? "422" : `other: ${String(error)}`;
+    }
+    return "returned";
+  };
+
+  it("adds safe integers exactly, or answers 422 as soon as a partial sum leaves the safe range", () => {
+    fc.assert(
+      fc.property(fc.array(safe, { maxLength: 6 }), (terms) => {
+        let exact = 0n;
+        const partialsSafe = terms.every((t) => {
+          exact += BigInt(t);
+          return exact >= BigInt(Number.MIN_SAFE_INTEGER) && exact <= BigInt(Number.MAX_SAFE_INTEGER);
+        });
+        if (partialsSafe) {
+          expect(BigInt(addExact(...terms))).toBe(exact);
+          expect(BigInt(sumExact(terms.map((amount) => ({ amount }))))).toBe(exact);
+        } else {
+          expect(beyond(() => addExact(...terms))).toBe("422");
+          expect(beyond(() => sumExact(terms.map((amount) => ({ amount }))))).toBe("422");
+        }
+      }),
+    );
+  });
+
+  it("stops where a float sum would silently round: 2^53 − 1 + 2 − 2", () => {
+    // as plain numbers this comes back as 9007199254740990, one off
+    expect(Number.MAX_SAFE_INTEGER + 2 - 2).not.toBe(Number.MAX_SAFE_INTEGER);
+    expect(beyond(() => addExact(Number.MAX_SAFE_INTEGER, 2, -2))).toBe("422");
+    expect(addExact(Number.MAX_SAFE_INTEGER, -2, 2)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(addExact()).toBe(0);
+  });
+
+  it("turns a bigint into a number only when it is a safe integer", () => {
+    expect(toSafeNumber(9_007_199_254_740_991n)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(toSafeNumber(-9_007_199_254_740_991n)).toBe(Number.MIN_SAFE_INTEGER);
+    expect(beyond(() => toSafeNumber(9_007_199_254_740_992n))).toBe("422");
+    expect(beyond(() => toSafeNumber(-(10n ** 20n)))).toBe("422");
   });
 });

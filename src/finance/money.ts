@@ -1,4 +1,5 @@
 import { currencyExponent } from "../platform/currencies.js";
+import { unprocessable } from "../platform/problem.js";
 
 /**
  * Money arithmetic, pure and exact. Amounts are integer counts of a currency's minor unit; decimals
@@ -138,12 +139,39 @@ export function formatMoney(amount: bigint, currency: string): string {
   return negative ? `-${text}` : text;
 }
 
-/** A bigint that must fit in a safe JavaScript integer (stored and sent as a number). */
+/**
+ * The 422 for a figure past 2^53 − 1 minor units, beyond which it is not exact as a JSON number (decision
+ * 0020). The ledger refuses postings that would take its totals there, but a figure computed across
+ * businesses, or translated into a currency worth less per minor unit, can still pass it.
+ */
+const beyondExact = () =>
+  unprocessable(
+    "A figure would pass 9,007,199,254,740,991 minor units, beyond which it is not exact as a JSON number. A portfolio can be viewed in another currency or over fewer businesses.",
+    [{ path: "amount", message: "beyond 2^53 − 1 minor units" }],
+  );
+
+/** A bigint that must fit in a safe JavaScript integer (stored and sent as a number), or the 422. */
 export function toSafeNumber(value: bigint): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`amount out of range: ${value}`);
+  if (!Number.isSafeInteger(n)) throw beyondExact();
   return n;
 }
+
+/**
+ * The exact sum of safe integers, or the 422: each partial sum is checked, so none is ever rounded (a sum
+ * of safe integers is exact exactly when it is itself a safe integer).
+ */
+export function addExact(...terms: number[]): number {
+  let total = 0;
+  for (const term of terms) {
+    total += term;
+    if (!Number.isSafeInteger(total)) throw beyondExact();
+  }
+  return total;
+}
+
+/** The exact sum of the lines' amounts, or the 422. */
+export const sumExact = (lines: readonly { amount: number }[]): number => lines.reduce((total, l) => addExact(total, l.amount), 0);
 
 /** True when an amount fits the ledger's bound. */
 export const withinLimit = (value: bigint): boolean => value >= -BigInt(MAX_AMOUNT) && value <= BigInt(MAX_AMOUNT);

@@ -1,7 +1,7 @@
 import * as businesses from "../businesses/store.js";
 import * as crmStore from "../crm/store.js";
 import { RATE_LIMITS, today } from "../finance/ledger.js";
-import { convert, formatDecimal, parseDecimal, toSafeNumber } from "../finance/money.js";
+import { addExact, convert, formatDecimal, parseDecimal, toSafeNumber } from "../finance/money.js";
 import * as reports from "../finance/reports.js";
 import * as financeStore from "../finance/store.js";
 import type { AppDeps, BusinessScope } from "../http/context.js";
@@ -104,7 +104,7 @@ export function businessFigures(scope: BusinessScope, period: Period): BusinessF
   const cash = reports
     .balanceSheet(scope, period.asOf)
     .assets.filter((a) => cashIds.has(a.accountId))
-    .reduce((s, a) => s + a.amount, 0);
+    .reduce((s, a) => addExact(s, a.amount), 0);
   const aging = reports.arAging(scope, period.asOf).totals;
 
   // open deals in every pipeline, per currency; foreign ones at the business's own rate table
@@ -112,19 +112,19 @@ export function businessFigures(scope: BusinessScope, period: Period): BusinessF
   for (const pipeline of crmStore.listPipelines(db, "", MAX_PIPELINES)) {
     for (const t of crmStore.stageTotals(db, pipeline.id)) {
       if (t.currency === null || t.amount === null) continue;
-      perCurrency.set(t.currency, (perCurrency.get(t.currency) ?? 0) + t.amount);
+      perCurrency.set(t.currency, addExact(perCurrency.get(t.currency) ?? 0, t.amount));
     }
   }
   let openPipelineValue = 0;
   const pipelineNotConverted: BusinessFigures["pipelineNotConverted"] = [];
   for (const [currency, amount] of [...perCurrency].sort(([a], [b]) => a.localeCompare(b))) {
     if (currency === scope.baseCurrency) {
-      openPipelineValue += amount;
+      openPipelineValue = addExact(openPipelineValue, amount);
       continue;
     }
     const row = financeStore.rateOn(db, currency, period.asOf);
     const rate = row ? parseDecimal(row.rate, RATE_LIMITS) : undefined;
-    if (rate) openPipelineValue += toSafeNumber(convert(BigInt(amount), currency, scope.baseCurrency, rate));
+    if (rate) openPipelineValue = addExact(openPipelineValue, toSafeNumber(convert(BigInt(amount), currency, scope.baseCurrency, rate)));
     else pipelineNotConverted.push({ currency, amount });
   }
 
@@ -139,7 +139,7 @@ export function businessFigures(scope: BusinessScope, period: Period): BusinessF
       netIncomeYearToDate: year.netIncome,
       cash,
       receivables: aging.total,
-      overdueReceivables: aging.total - aging.current,
+      overdueReceivables: addExact(aging.total, -aging.current),
       openPipelineValue,
     },
     newLeadsThisMonth: store.leadsCreatedSince(db, `${period.monthFrom}T00:00:00.000Z`),
@@ -151,8 +151,8 @@ export function businessFigures(scope: BusinessScope, period: Period): BusinessF
 export function translateFigures(f: Figures, used: RateUsed): Figures {
   const out = { currency: used.to } as Figures;
   for (const key of MONEY_KEYS) out[key] = translate(f[key], used);
-  out.netIncomeThisMonth = out.revenueThisMonth - out.expensesThisMonth;
-  out.netIncomeYearToDate = out.revenueYearToDate - out.expensesYearToDate;
+  out.netIncomeThisMonth = addExact(out.revenueThisMonth, -out.expensesThisMonth);
+  out.netIncomeYearToDate = addExact(out.revenueYearToDate, -out.expensesYearToDate);
   return out;
 }
 
@@ -264,7 +264,7 @@ export function portfolio(
     if (converted) {
       totals.businesses += 1;
       totals.newLeadsThisMonth += computed.newLeadsThisMonth;
-      for (const key of MONEY_KEYS) totals[key] += converted[key];
+      for (const key of MONEY_KEYS) totals[key] = addExact(totals[key], converted[key]);
     } else {
       addMissingRate(missing, row);
     }

@@ -1,4 +1,5 @@
 import type { MemberBusinessRow } from "../businesses/store.js";
+import { addExact, sumExact } from "../finance/money.js";
 import * as reports from "../finance/reports.js";
 import type { AppDeps, BusinessScope } from "../http/context.js";
 import type { DbMeter, Db } from "../platform/sql.js";
@@ -44,10 +45,10 @@ export function intercompanyOf(rows: readonly store.IntercompanyTotalsRow[]): In
   const by = new Map<string, IntercompanyAmounts>();
   for (const r of rows) {
     const ic = by.get(r.counterparty) ?? { counterpartyBusinessId: r.counterparty, revenue: 0, expenses: 0, receivables: 0, payables: 0 };
-    if (r.type === "revenue") ic.revenue += r.credit - r.debit;
-    else if (r.type === "expense" && r.system_key !== "fx_gain_loss") ic.expenses += r.debit - r.credit;
-    else if (r.system_key === "receivable") ic.receivables += r.debit - r.credit;
-    else if (r.type === "liability" && r.system_key !== "tax_payable") ic.payables += r.credit - r.debit;
+    if (r.type === "revenue") ic.revenue = addExact(ic.revenue, r.credit, -r.debit);
+    else if (r.type === "expense" && r.system_key !== "fx_gain_loss") ic.expenses = addExact(ic.expenses, r.debit, -r.credit);
+    else if (r.system_key === "receivable") ic.receivables = addExact(ic.receivables, r.debit, -r.credit);
+    else if (r.type === "liability" && r.system_key !== "tax_payable") ic.payables = addExact(ic.payables, r.credit, -r.debit);
     by.set(r.counterparty, ic);
   }
   return [...by.values()].sort((a, b) => a.counterpartyBusinessId.localeCompare(b.counterpartyBusinessId));
@@ -106,11 +107,13 @@ export function balanceSheetBase(scope: BusinessScope, asOf: string): BsBase {
   };
 }
 
-const sum = (lines: readonly { amount: number }[]) => lines.reduce((s, l) => s + l.amount, 0);
+// every sum and difference of amounts is exact or a 422 (addExact): across businesses and currencies a
+// figure can pass 2^53 − 1 minor units even though no single ledger's can
+const sum = sumExact;
 
 function bsTotals(assets: Line[], liabilities: Line[], equity: Line[], earnings: BsBase["earnings"], reserve: number) {
-  const e = sum(equity) + earnings.priorYears + earnings.yearToDate + reserve;
-  return { assets: sum(assets), liabilities: sum(liabilities), equity: e, liabilitiesAndEquity: sum(liabilities) + e };
+  const e = addExact(sum(equity), earnings.priorYears, earnings.yearToDate, reserve);
+  return { assets: sum(assets), liabilities: sum(liabilities), equity: e, liabilitiesAndEquity: addExact(sum(liabilities), e) };
 }
 
 // ---- translation, pure
@@ -124,7 +127,7 @@ export function translatePnl(base: PnlBase, to: string, rate: Ratio): PnlBase {
     currency: to,
     revenue,
     expenses,
-    totals: { revenue: sum(revenue), expenses: sum(expenses), netIncome: sum(revenue) - sum(expenses) },
+    totals: { revenue: sum(revenue), expenses: sum(expenses), netIncome: addExact(sum(revenue), -sum(expenses)) },
     intercompany: base.intercompany.map((ic) => ({ ...ic, revenue: t(ic.revenue), expenses: t(ic.expenses) })),
   };
 }
@@ -139,7 +142,7 @@ export function translateBalanceSheet(base: BsBase, to: string, closing: Ratio, 
   const liabilities = base.liabilities.map((l) => ({ ...l, amount: t(l.amount) }));
   const equity = base.equity.map((l) => ({ ...l, amount: t(l.amount) }));
   const earnings = { priorYears: t(base.earnings.priorYears), yearToDate: translateAt(base.earnings.yearToDate, base.currency, to, yearToDateAverage) };
-  const reserve = sum(assets) - sum(liabilities) - sum(equity) - earnings.priorYears - earnings.yearToDate;
+  const reserve = addExact(sum(assets), -sum(liabilities), -sum(equity), -earnings.priorYears, -earnings.yearToDate);
   return {
     currency: to,
     assets,
@@ -168,7 +171,7 @@ export function combineLines(lists: readonly (readonly Line[])[]): ConsolidatedL
     for (const l of lines) {
       const key = `${l.type}\u0000${l.code}`;
       const line = by.get(key);
-      if (line) line.amount += l.amount;
+      if (line) line.amount = addExact(line.amount, l.amount);
       else by.set(key, { type: l.type, code: l.code, name: l.name, amount: l.amount });
     }
   }
@@ -208,12 +211,12 @@ export function consolidatePnl(currency: string, included: readonly Included<Pnl
   const revenue = combineLines(included.map((b) => b.translated.revenue));
   const expenses = combineLines(included.map((b) => b.translated.expenses));
   const eliminations = intercompanyPairs(included, (ic) => ic.revenue, (ic) => ic.expenses).map(
-    ([seller, buyer, sold, bought]) => ({ sellerBusinessId: seller, buyerBusinessId: buyer, revenue: sold, expenses: bought, difference: sold - bought }),
+    ([seller, buyer, sold, bought]) => ({ sellerBusinessId: seller, buyerBusinessId: buyer, revenue: sold, expenses: bought, difference: addExact(sold, -bought) }),
   );
-  const eliminatedRevenue = eliminations.reduce((s, e) => s + e.revenue, 0);
-  const eliminatedExpenses = eliminations.reduce((s, e) => s + e.expenses, 0);
-  const totalRevenue = sum(revenue) - eliminatedRevenue;
-  const totalExpenses = sum(expenses) - eliminatedExpenses;
+  const eliminatedRevenue = addExact(...eliminations.map((e) => e.revenue));
+  const eliminatedExpenses = addExact(...eliminations.map((e) => e.expenses));
+  const totalRevenue = addExact(sum(revenue), -eliminatedRevenue);
+  const totalExpenses = addExact(sum(expenses), -eliminatedExpenses);
   return {
     currency,
     businesses: included.length,
@@ -225,10 +228,10 @@ export function consolidatePnl(currency: string, included: readonly Included<Pnl
       expensesBeforeEliminations: sum(expenses),
       eliminatedRevenue,
       eliminatedExpenses,
-      eliminationDifference: eliminatedRevenue - eliminatedExpenses,
+      eliminationDifference: addExact(eliminatedRevenue, -eliminatedExpenses),
       revenue: totalRevenue,
       expenses: totalExpenses,
-      netIncome: totalRevenue - totalExpenses,
+      netIncome: addExact(totalRevenue, -totalExpenses),
     },
   };
 }
@@ -238,20 +241,20 @@ export function consolidateBalanceSheet(currency: string, included: readonly Inc
   const liabilities = combineLines(included.map((b) => b.translated.liabilities));
   const equity = combineLines(included.map((b) => b.translated.equity));
   const earnings = {
-    priorYears: included.reduce((s, b) => s + b.translated.earnings.priorYears, 0),
-    yearToDate: included.reduce((s, b) => s + b.translated.earnings.yearToDate, 0),
+    priorYears: addExact(...included.map((b) => b.translated.earnings.priorYears)),
+    yearToDate: addExact(...included.map((b) => b.translated.earnings.yearToDate)),
   };
-  const translationReserve = included.reduce((s, b) => s + b.translated.translationReserve, 0);
+  const translationReserve = addExact(...included.map((b) => b.translated.translationReserve));
   const eliminations = intercompanyPairs(included, (ic) => ic.receivables, (ic) => ic.payables).map(
-    ([creditor, debtor, owed, owes]) => ({ creditorBusinessId: creditor, debtorBusinessId: debtor, receivables: owed, payables: owes, difference: owed - owes }),
+    ([creditor, debtor, owed, owes]) => ({ creditorBusinessId: creditor, debtorBusinessId: debtor, receivables: owed, payables: owes, difference: addExact(owed, -owes) }),
   );
-  const eliminatedReceivables = eliminations.reduce((s, e) => s + e.receivables, 0);
-  const eliminatedPayables = eliminations.reduce((s, e) => s + e.payables, 0);
+  const eliminatedReceivables = addExact(...eliminations.map((e) => e.receivables));
+  const eliminatedPayables = addExact(...eliminations.map((e) => e.payables));
   // a receivable that does not match its payable leaves the gap in equity, shown on its own line
-  const eliminationDifference = eliminatedPayables - eliminatedReceivables;
-  const totalAssets = sum(assets) - eliminatedReceivables;
-  const totalLiabilities = sum(liabilities) - eliminatedPayables;
-  const totalEquity = sum(equity) + earnings.priorYears + earnings.yearToDate + translationReserve + eliminationDifference;
+  const eliminationDifference = addExact(eliminatedPayables, -eliminatedReceivables);
+  const totalAssets = addExact(sum(assets), -eliminatedReceivables);
+  const totalLiabilities = addExact(sum(liabilities), -eliminatedPayables);
+  const totalEquity = addExact(sum(equity), earnings.priorYears, earnings.yearToDate, translationReserve, eliminationDifference);
   return {
     currency,
     businesses: included.length,
@@ -270,9 +273,9 @@ export function consolidateBalanceSheet(currency: string, included: readonly Inc
       assets: totalAssets,
       liabilities: totalLiabilities,
       equity: totalEquity,
-      liabilitiesAndEquity: totalLiabilities + totalEquity,
+      liabilitiesAndEquity: addExact(totalLiabilities, totalEquity),
     },
-    balanced: totalAssets === totalLiabilities + totalEquity,
+    balanced: totalAssets === addExact(totalLiabilities, totalEquity),
   };
 }
 
