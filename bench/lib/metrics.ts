@@ -228,6 +228,7 @@ export class ScenarioMetrics {
       businessHandlesOpen: total(after, "coreflow_business_handles_open"),
       sseSubscribersPeak: sse.length ? Math.max(...sse) : null,
       cpuPercent: cpu === null ? null : Math.round(cpu * 10) / 10,
+      cpuMicrosPerRequest: this.cpuBefore !== null && this.cpuAfter !== null && requests ? Math.round(((this.cpuAfter - this.cpuBefore) / requests) * 1e7) / 10 : null,
       cacheHitRate,
     };
   }

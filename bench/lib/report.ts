@@ -191,7 +191,7 @@ export function renderMarkdown(report: Report): string {
     if (r.server) {
       const sv = r.server;
       lines.push(
-        `Server (/metrics): RSS peak ${sv.rssPeakMB ?? "—"} MB, steady ${sv.rssSteadyMB ?? "—"} MB; heap peak ${sv.heapPeakMB ?? "—"} MB, steady ${sv.heapSteadyMB ?? "—"} MB; event-loop lag p99 since start ${fmt.ms(sv.eventLoopLagP99MsSinceStart)}; ${sv.requests ?? "—"} requests counted, ${sv.dbStatementsPerRequest ?? "—"} statements and ${sv.dbMsPerRequest ?? "—"} ms of SQL per request (${sv.dbMsPerStatement ?? "—"} ms per statement); server-side mean ${fmt.ms(sv.serverMeanMs)}; server CPU ${sv.cpuPercent === null ? "—" : `${sv.cpuPercent} %`} of one core; cache hit rate ${sv.cacheHitRate === null ? (r.notMeasured.cacheHitRate ?? "not measured") : fmt.pct(sv.cacheHitRate, 1)}.`,
+        `Server (/metrics): RSS peak ${sv.rssPeakMB ?? "—"} MB, steady ${sv.rssSteadyMB ?? "—"} MB; heap peak ${sv.heapPeakMB ?? "—"} MB, steady ${sv.heapSteadyMB ?? "—"} MB; event-loop lag p99 since start ${fmt.ms(sv.eventLoopLagP99MsSinceStart)}; ${sv.requests ?? "—"} requests counted, ${sv.dbStatementsPerRequest ?? "—"} statements and ${sv.dbMsPerRequest ?? "—"} ms of SQL per request (${sv.dbMsPerStatement ?? "—"} ms per statement); server-side mean ${fmt.ms(sv.serverMeanMs)}; server CPU ${sv.cpuPercent === null ? "—" : `${sv.cpuPercent} %`} of one core${sv.cpuMicrosPerRequest === null ? "" : `, ${sv.cpuMicrosPerRequest} µs per request`}; cache hit rate ${sv.cacheHitRate === null ? (r.notMeasured.cacheHitRate ?? "not measured") : fmt.pct(sv.cacheHitRate, 1)}.`,
         "",
       );
     } else lines.push("Server (/metrics): not available for this scenario.", "");

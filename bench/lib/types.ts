@@ -100,6 +100,8 @@ export interface ServerMeasurements {
   sseSubscribersPeak: number | null;
   /** CPU of the server process during the scenario, percent of one core (only when the suite started the server, on Linux). */
   cpuPercent: number | null;
+  /** The server's CPU time (user + system, all threads) per request it counted, in µs: same conditions as cpuPercent. */
+  cpuMicrosPerRequest: number | null;
   /** Δhits / (Δhits + Δmisses) of coreflow_cache_hits_total / coreflow_cache_misses_total; null when the server does not export them. */
   cacheHitRate: number | null;
 }

@@ -5,8 +5,10 @@ import businessRead from "./business-read.js";
 import crm from "./crm.js";
 import financial from "./financial.js";
 import health from "./health.js";
+import journalEntries from "./journal-entries.js";
 import mixed from "./mixed.js";
 import multiBusiness from "./multi-business.js";
+import payments from "./payments.js";
 import peakBurst from "./peak-burst.js";
 import portfolio from "./portfolio.js";
 import realtimeEvents from "./realtime-events.js";
@@ -16,7 +18,7 @@ import realtimeEvents from "./realtime-events.js";
  * it). To add one: write bench/scenarios/<name>.ts exporting a Scenario, list it here, remove it from
  * PLANNED, and point its targets in bench/targets.json at its name.
  */
-export const SCENARIOS: readonly Scenario<any>[] = [health, businessRead, authFlow, multiBusiness, realtimeEvents, peakBurst, crm, financial, agents, portfolio, mixed];
+export const SCENARIOS: readonly Scenario<any>[] = [health, businessRead, authFlow, multiBusiness, realtimeEvents, peakBurst, crm, financial, payments, journalEntries, agents, portfolio, mixed];
 
 /**
  * Scenarios the suite is meant to have that are not written yet, named so the report says why their

@@ -1,0 +1,72 @@
+import { expectStatus } from "./http.js";
+import type { ScenarioContext } from "./scenario.js";
+import type { Check } from "./types.js";
+
+/**
+ * A business of its own for the ledger-write scenarios (payments, journal-entries): created by the founder
+ * in `prepare`, so that no other scenario's writes or checks meet these, with one issued invoice of
+ * 10^13 cents (any number of 1-cent payments fits) and the accounts the entries post to.
+ */
+export interface LedgerBusiness {
+  businessId: string;
+  base: string;
+  invoiceId: string;
+  /** Account ids by code (1000 cash, 2000 payables and 6200 rent are used). */
+  accounts: Record<string, string>;
+}
+
+export async function ledgerBusiness(ctx: ScenarioContext, name: string): Promise<LedgerBusiness> {
+  const { http } = ctx;
+  const token = ctx.dataset.founder.accessToken;
+  const created = await http.post("/businesses", { name: `${name} ${ctx.dataset.runTag}`.trim(), baseCurrency: "USD" }, { token });
+  expectStatus(created, 201, "create the ledger-writes business");
+  const base = `/businesses/${created.body.id}`;
+  const list = await http.get(`${base}/accounts?limit=200`, { token });
+  expectStatus(list, 200, "its accounts");
+  const accounts: Record<string, string> = Object.fromEntries((list.body.data as Array<{ code: string; id: string }>).map((a) => [a.code, a.id]));
+  for (const code of ["1000", "2000", "6200"]) if (!accounts[code]) throw new Error(`the new business has no account ${code}`);
+  const customer = await http.post(`${base}/companies`, { name: "A customer" }, { token });
+  expectStatus(customer, 201, "a customer");
+  const invoice = await http.post(
+    `${base}/invoices`,
+    { customerId: customer.body.id, currency: "USD", issueDate: "2026-01-01", dueDate: "2026-01-31", lines: [{ description: "Large", quantity: "1000", unitPrice: 10_000_000_000, taxRate: "0" }] },
+    { token },
+  );
+  expectStatus(invoice, 201, "an invoice of 10^13 cents");
+  expectStatus(await http.post(`${base}/invoices/${invoice.body.id}/issue`, undefined, { token }), 200, "issue it");
+  return { businessId: created.body.id, base, invoiceId: invoice.body.id, accounts };
+}
+
+/** The closed-loop request of a ledger-write scenario: a JSON POST with the founder's token. */
+export function ledgerPost(ctx: ScenarioContext, path: string, body: object) {
+  return {
+    method: "POST",
+    path: `/api/v1${path}`,
+    headers: { "content-type": "application/json", authorization: `Bearer ${ctx.dataset.founder.accessToken}` },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An account's debit and credit in the trial balance, and whether the trial balance balances. */
+export async function trialBalance(ctx: ScenarioContext, business: LedgerBusiness) {
+  const res = await ctx.http.get(`${business.base}/reports/trial-balance`, { token: ctx.dataset.founder.accessToken });
+  expectStatus(res, 200, "the trial balance");
+  const line = (code: string) => (res.body.accounts as Array<{ code: string; debit: number; credit: number }>).find((a) => a.code === code) ?? { debit: 0, credit: 0 };
+  return { totals: res.body.totals as { debit: number; credit: number }, line };
+}
+
+/**
+ * Every acknowledged write is in the ledger: the ledger grew by at least the acknowledged count, and by
+ * at most `connections` more (requests in flight when the load generator stopped may still commit).
+ */
+export function persistedCheck(name: string, grew: number, acknowledged: number, connections: number): Check {
+  return {
+    name,
+    ok: grew >= acknowledged && grew <= acknowledged + connections,
+    detail: `${grew} in the ledger for ${acknowledged} acknowledged (at most ${connections} more may have been in flight at the stop)`,
+  };
+}
+
+export function balancedCheck(totals: { debit: number; credit: number }): Check {
+  return { name: "the trial balance balances", ok: totals.debit === totals.credit, detail: `debits ${totals.debit}, credits ${totals.credit}` };
+}
