@@ -3,11 +3,14 @@ import type { ScenarioContext } from "./scenario.js";
 import type { Check } from "./types.js";
 
 /**
- * A business of its own for the ledger-write scenarios (payments, journal-entries): created by the founder
- * in `prepare`, so that no other scenario's writes or checks meet these, with one issued invoice of
- * 10^13 cents (any number of 1-cent payments fits) and the accounts the entries post to.
+ * A business of its own for the ledger-write scenarios (payments, journal-entries), owned by a person of
+ * its own registered in `prepare` — so that no other scenario's writes or checks meet these (the founder's
+ * portfolio stays the seeded businesses) — with one issued invoice of 10^13 cents (any number of 1-cent
+ * payments fits) and the accounts the entries post to.
  */
 export interface LedgerBusiness {
+  /** The owner's access token (15 minutes: longer than any scenario). */
+  token: string;
   businessId: string;
   base: string;
   invoiceId: string;
@@ -17,8 +20,11 @@ export interface LedgerBusiness {
 
 export async function ledgerBusiness(ctx: ScenarioContext, name: string): Promise<LedgerBusiness> {
   const { http } = ctx;
-  const token = ctx.dataset.founder.accessToken;
-  const created = await http.post("/businesses", { name: `${name} ${ctx.dataset.runTag}`.trim(), baseCurrency: "USD" }, { token });
+  const email = `ledger-${name.toLowerCase().replace(/[^a-z]+/g, "-")}-${Date.now().toString(36)}@bench.example.com`;
+  const owner = await http.post("/auth/register", { email, password: "a ledger bench passphrase", name: "Ledger bench" });
+  expectStatus(owner, 201, "register the ledger-writes owner");
+  const token = owner.body.accessToken as string;
+  const created = await http.post("/businesses", { name, baseCurrency: "USD" }, { token });
   expectStatus(created, 201, "create the ledger-writes business");
   const base = `/businesses/${created.body.id}`;
   const list = await http.get(`${base}/accounts?limit=200`, { token });
@@ -34,22 +40,22 @@ export async function ledgerBusiness(ctx: ScenarioContext, name: string): Promis
   );
   expectStatus(invoice, 201, "an invoice of 10^13 cents");
   expectStatus(await http.post(`${base}/invoices/${invoice.body.id}/issue`, undefined, { token }), 200, "issue it");
-  return { businessId: created.body.id, base, invoiceId: invoice.body.id, accounts };
+  return { token, businessId: created.body.id, base, invoiceId: invoice.body.id, accounts };
 }
 
-/** The closed-loop request of a ledger-write scenario: a JSON POST with the founder's token. */
-export function ledgerPost(ctx: ScenarioContext, path: string, body: object) {
+/** The closed-loop request of a ledger-write scenario: a JSON POST with the business owner's token. */
+export function ledgerPost(business: LedgerBusiness, path: string, body: object) {
   return {
     method: "POST",
-    path: `/api/v1${path}`,
-    headers: { "content-type": "application/json", authorization: `Bearer ${ctx.dataset.founder.accessToken}` },
+    path: `/api/v1${business.base}${path}`,
+    headers: { "content-type": "application/json", authorization: `Bearer ${business.token}` },
     body: JSON.stringify(body),
   };
 }
 
 /** An account's debit and credit in the trial balance, and whether the trial balance balances. */
 export async function trialBalance(ctx: ScenarioContext, business: LedgerBusiness) {
-  const res = await ctx.http.get(`${business.base}/reports/trial-balance`, { token: ctx.dataset.founder.accessToken });
+  const res = await ctx.http.get(`${business.base}/reports/trial-balance`, { token: business.token });
   expectStatus(res, 200, "the trial balance");
   const line = (code: string) => (res.body.accounts as Array<{ code: string; debit: number; credit: number }>).find((a) => a.code === code) ?? { debit: 0, credit: 0 };
   return { totals: res.body.totals as { debit: number; credit: number }, line };

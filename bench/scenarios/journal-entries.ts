@@ -21,13 +21,13 @@ const journalEntries: Scenario<Prepared> = {
   writes: true,
   async prepare(ctx) {
     const business = await ledgerBusiness(ctx, "Journal bench");
-    await ctx.closedLoop({ connections: 32, seconds: ctx.pick(5, 2), warmupSeconds: 0, requests: [ledgerPost(ctx, `${business.base}/journal-entries`, entry(business))], label: "journal-entries warm-up" });
+    await ctx.closedLoop({ connections: 32, seconds: ctx.pick(5, 2), warmupSeconds: 0, requests: [ledgerPost(business, "/journal-entries", entry(business))], label: "journal-entries warm-up" });
     const rent = (await trialBalance(ctx, business)).line("6200");
     return { business, rentBefore: rent.debit - rent.credit };
   },
   async run(ctx, { business, rentBefore }) {
     const connections = ctx.settings.connections ?? 32;
-    const load = await ctx.closedLoop({ connections, seconds: ctx.settings.durationSeconds, warmupSeconds: 0, requests: [ledgerPost(ctx, `${business.base}/journal-entries`, entry(business))] });
+    const load = await ctx.closedLoop({ connections, seconds: ctx.settings.durationSeconds, warmupSeconds: 0, requests: [ledgerPost(business, "/journal-entries", entry(business))] });
     return {
       load,
       throughputMeaning: "entries/s acknowledged (201)",

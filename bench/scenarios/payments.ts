@@ -7,7 +7,7 @@ interface Prepared {
 }
 
 const amountPaid = async (ctx: Parameters<Scenario["run"]>[0], business: LedgerBusiness): Promise<number> => {
-  const res = await ctx.http.get(`${business.base}/invoices/${business.invoiceId}`, { token: ctx.dataset.founder.accessToken });
+  const res = await ctx.http.get(`${business.base}/invoices/${business.invoiceId}`, { token: business.token });
   if (res.status !== 200) throw new Error(`the invoice: ${res.status} ${res.text.slice(0, 200)}`);
   return res.body.amountPaid as number;
 };
@@ -27,13 +27,13 @@ const payments: Scenario<Prepared> = {
     const business = await ledgerBusiness(ctx, "Payments bench");
     const body = { invoiceId: business.invoiceId, amount: 1, date: "2026-01-02" };
     // V8 is still optimising the payment path after thousands of them (scripts/bench-instructions.mjs)
-    await ctx.closedLoop({ connections: 32, seconds: ctx.pick(5, 2), warmupSeconds: 0, requests: [ledgerPost(ctx, `${business.base}/payments`, body)], label: "payments warm-up" });
+    await ctx.closedLoop({ connections: 32, seconds: ctx.pick(5, 2), warmupSeconds: 0, requests: [ledgerPost(business, "/payments", body)], label: "payments warm-up" });
     return { business, paidBefore: await amountPaid(ctx, business) };
   },
   async run(ctx, { business, paidBefore }) {
     const connections = ctx.settings.connections ?? 32;
     const body = { invoiceId: business.invoiceId, amount: 1, date: "2026-01-02" };
-    const load = await ctx.closedLoop({ connections, seconds: ctx.settings.durationSeconds, warmupSeconds: 0, requests: [ledgerPost(ctx, `${business.base}/payments`, body)] });
+    const load = await ctx.closedLoop({ connections, seconds: ctx.settings.durationSeconds, warmupSeconds: 0, requests: [ledgerPost(business, "/payments", body)] });
     return {
       load,
       throughputMeaning: "payments/s acknowledged (201)",
