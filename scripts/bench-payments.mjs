@@ -182,11 +182,11 @@ try {
   } finally {
     await bare.stop();
   }
-  let key = 0;
+  // random keys, as clients make them (a UUID each): where each record's index entry lands is random too
   paid += await measure("POST /payments with Idempotency-Key", {
     url: `${url}/api/v1${base}/payments`,
     method: "POST",
-    requests: [{ setupRequest: (req) => ({ ...req, body: payment, headers: { ...req.headers, "idempotency-key": `bench-${++key}` } }) }],
+    requests: [{ setupRequest: (req) => ({ ...req, body: payment, headers: { ...req.headers, "idempotency-key": crypto.randomUUID() } }) }],
   });
   const entry = JSON.stringify({ date: "2026-01-03", memo: "Rent", lines: [{ accountId: account("6200"), debit: 100 }, { accountId: account("1000"), credit: 100 }] });
   const posted = await measure("POST /journal-entries", { url: `${url}/api/v1${base}/journal-entries`, method: "POST", body: entry });
