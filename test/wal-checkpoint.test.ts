@@ -59,3 +59,25 @@ describe("WAL checkpoints on the checkpoint thread", () => {
     expect(new Set(kept.map((c) => c.id))).toEqual(created);
   });
 });
+
+describe("SQLITE_WAL_BATCH", () => {
+  it("off: the server writes its WAL as SQLite does and says so; anything but on or off refuses to start", async () => {
+    const server = await startServer({ env: { SQLITE_WAL_BATCH: "off", RATE_LIMIT_PER_SECOND: "0" } });
+    servers.push(server);
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^coreflow_sqlite_wal_batched 0$/m);
+    // and it keeps what it acknowledged across a kill -9 all the same
+    const api = client(server.url);
+    const { token } = await registerUser(api);
+    const businessId = await createBusiness(api, token);
+    const res = await api.post(`/businesses/${businessId}/companies`, { name: "Unbatched Ltd" }, { token });
+    expect(res.status).toBe(201);
+    await server.stop("SIGKILL");
+    const again = await startServer({ dataDir: server.dataDir, env: { RATE_LIMIT_PER_SECOND: "0" } });
+    servers.push(again);
+    expect(await (await fetch(`${again.url}/metrics`)).text()).toMatch(/^coreflow_sqlite_wal_batched 1$/m);
+    const kept = await allPages<{ id: string }>(client(again.url), `/businesses/${businessId}/companies`, token);
+    expect(kept.map((c) => c.id)).toEqual([res.body.id]);
+
+    await expect(startServer({ env: { SQLITE_WAL_BATCH: "yes" } })).rejects.toThrow(/SQLITE_WAL_BATCH must be on or off/);
+  });
+});
