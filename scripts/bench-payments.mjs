@@ -7,7 +7,7 @@
 // run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs; each line
 // runs `--runs` times and prints the medians, with each run's CPU per request), the same payments into a
 // second server that writes its WAL as SQLite does (SQLITE_WAL_BATCH=off: two system calls per page
-// rather than one per commit, src/runtime/node/wal-batch.c), the same payment's
+// rather than one per commit, src/runtime/node/wal-batch.c; the two servers' runs alternate), the same payment's
 // work behind a bare node:http server with no framework (serveBarePayments in
 // scripts/bench-payments-work.ts: what our HTTP path adds is the difference), and the steps between
 // hello and a payment on the same server: /health, an authenticated read, a payment refused by
@@ -104,13 +104,11 @@ try {
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
   /**
-   * Runs `options` `runs` times (a warm-up, with its own `amount`, once) and prints the medians, with each
-   * run's CPU per request. `status`: what every answer must be (2xx unless a refusal is being measured).
+   * Prints one line: the medians of `measured` (runs of one request kind against `pid`), with each run's
+   * CPU per request. `status`: what every answer must be (2xx unless a refusal is being measured).
    * Returns the 2xx answers of all runs.
    */
-  async function measure(name, options, pid = server.pid, status = "2xx") {
-    const measured = [];
-    for (let i = 0; i < (options.amount === undefined ? runs : 1); i++) measured.push(await runOnce(options, pid));
+  function report(name, measured, pid, status = "2xx") {
     const micros = median(measured.map((m) => m.micros));
     perRequest.set(name, micros);
     const hello = perRequest.get("baseline: bare node:http hello");
@@ -134,6 +132,23 @@ try {
     return measured.reduce((sum, m) => sum + m.result["2xx"], 0);
   }
 
+  /** Runs `options` `runs` times (a warm-up, with its own `amount`, once) and reports them (see report). */
+  async function measure(name, options, pid = server.pid, status = "2xx") {
+    const measured = [];
+    for (let i = 0; i < (options.amount === undefined ? runs : 1); i++) measured.push(await runOnce(options, pid));
+    return report(name, measured, pid, status);
+  }
+
+  /** Two lines measured side by side, their runs alternating (A, B, A, B, …) so that a slow spell of the machine weighs on both. */
+  async function measurePair(a, b) {
+    const runsOf = [[], []];
+    for (let i = 0; i < runs; i++) {
+      runsOf[0].push(await runOnce(a.options, a.pid));
+      runsOf[1].push(await runOnce(b.options, b.pid));
+    }
+    return [report(a.name, runsOf[0], a.pid), report(b.name, runsOf[1], b.pid)];
+  }
+
   const hello = await startHello();
   try {
     // warmed up as the payments are (measured: a fresh process's first 8,000 hellos cost 79–81 µs each, the 20,000 after them 23–30 µs)
@@ -146,8 +161,8 @@ try {
   // V8 is still optimising the request path after 2,000 payments (see scripts/bench-instructions.mjs)
   await measure("warm-up (8,000 payments)", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment, amount: 8_000 });
   let paid = (await call("GET", `${base}/invoices/${invoice.id}`, undefined, token)).amountPaid;
-  paid += await measure("POST /payments", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment });
-  // the same on a second server that writes its WAL as SQLite does, two system calls per page (wal-batch.c)
+  // the same side by side with a second server that writes its WAL as SQLite does, two system calls per
+  // page (wal-batch.c): their runs alternate
   const unbatchedDir = mkdtempSync(join(tmpdir(), "coreflow-bench-payments-unbatched-"));
   const unbatched = await startBuiltServer(unbatchedDir, { SQLITE_WAL_BATCH: "off" });
   try {
@@ -160,9 +175,13 @@ try {
       body: JSON.stringify({ invoiceId: ready.invoice.id, amount: 1, date: "2026-01-02" }),
     };
     const warmed = await measure("warm-up (8,000 payments, WAL unbatched)", { ...options, amount: 8_000 }, unbatched.pid);
-    const acknowledged = warmed + (await measure("POST /payments, WAL unbatched", options, unbatched.pid));
+    const [ours, theirs] = await measurePair(
+      { name: "POST /payments", options: { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment }, pid: server.pid },
+      { name: "POST /payments, WAL unbatched", options, pid: unbatched.pid },
+    );
+    paid += ours;
     const kept = (await other("GET", `${ready.base}/invoices/${ready.invoice.id}`, undefined, ready.token)).amountPaid;
-    if (kept !== acknowledged) failures.push(`WAL unbatched: amountPaid ${kept} ≠ acknowledged payments ${acknowledged}`);
+    if (kept !== warmed + theirs) failures.push(`WAL unbatched: amountPaid ${kept} ≠ acknowledged payments ${warmed + theirs}`);
   } finally {
     await unbatched.stop();
     rmSync(unbatchedDir, { recursive: true, force: true });
