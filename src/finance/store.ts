@@ -16,7 +16,23 @@ export interface AccountRow {
   updated_at: string;
 }
 
-export const findAccount = (db: Db, id: string) => db.get<AccountRow>("SELECT * FROM accounts WHERE id = ?", id);
+/**
+ * The accounts of each open database by id, as read here: every journal entry looks its lines' accounts
+ * up, and only insertAccount, updateAccount and deleteAccount below change an account (forgotten on any
+ * rollback, as a ConnectionMemo is). Ids that match no account are not kept: callers choose them.
+ */
+const accountsById = new ConnectionMemo<Map<string, AccountRow>>();
+const knownAccounts = (db: Db) => accountsById.get(db.connection) ?? accountsById.set(db.connection, new Map());
+
+export function findAccount(db: Db, id: string): AccountRow | undefined {
+  const known = knownAccounts(db);
+  let row = known.get(id);
+  if (row === undefined) {
+    row = db.get<AccountRow>("SELECT * FROM accounts WHERE id = ?", id);
+    if (row) known.set(id, row);
+  }
+  return row;
+}
 export const findAccountByCode = (db: Db, code: string) => db.get<AccountRow>("SELECT * FROM accounts WHERE code = ?", code);
 export const systemAccounts = (db: Db) => db.all<AccountRow>("SELECT * FROM accounts WHERE system_key IS NOT NULL");
 
@@ -60,6 +76,7 @@ export function insertAccount(db: Db, a: AccountRow): void {
 }
 
 export function updateAccount(db: Db, a: AccountRow): void {
+  knownAccounts(db).delete(a.id);
   db.run(
     "UPDATE accounts SET code = ?, name = ?, type = ?, currency = ?, description = ?, archived_at = ?, updated_at = ? WHERE id = ?",
     a.code,
@@ -73,7 +90,10 @@ export function updateAccount(db: Db, a: AccountRow): void {
   );
 }
 
-export const deleteAccount = (db: Db, id: string) => db.run("DELETE FROM accounts WHERE id = ?", id);
+export function deleteAccount(db: Db, id: string): void {
+  knownAccounts(db).delete(id);
+  db.run("DELETE FROM accounts WHERE id = ?", id);
+}
 
 export const accountHasPostings = (db: Db, id: string) =>
   db.get<{ n: number }>("SELECT EXISTS (SELECT 1 FROM postings WHERE account_id = ?) AS n", id)!.n === 1;
