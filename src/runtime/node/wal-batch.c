@@ -87,14 +87,15 @@ static int batchWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int
   const unsigned char *bytes = data;
   if (offset == 0 && amount >= WAL_HEADER) {
     p->pageSize = pageSizeOf(readBigEndian32(bytes + 8));
-  } else if (amount == FRAME_HEADER && readBigEndian32(bytes + 4) != 0) {
-    /* a frame header whose "database size after commit" is set: the commit frame */
+  } else if (amount == FRAME_HEADER && offset >= WAL_HEADER && readBigEndian32(bytes + 4) != 0) {
     if (p->pageSize == 0) {
       unsigned char header[WAL_HEADER];
       if ((rc = p->real->pMethods->xRead(p->real, header, WAL_HEADER, 0)) != SQLITE_OK) return rc;
       p->pageSize = pageSizeOf(readBigEndian32(header + 8));
     }
-    p->commitEnd = offset + FRAME_HEADER + p->pageSize;
+    /* a frame header (where frames start, not 24 bytes of a page cut at a sync point) whose "database
+       size after commit" is set: the commit frame */
+    if (p->pageSize > 0 && (offset - WAL_HEADER) % (p->pageSize + FRAME_HEADER) == 0) p->commitEnd = offset + FRAME_HEADER + p->pageSize;
   }
   if (p->commitEnd >= 0 && p->gatheredAt + p->gatheredLen >= p->commitEnd) return passOn(p);
   return SQLITE_OK;
