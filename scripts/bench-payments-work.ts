@@ -33,8 +33,8 @@ type PaymentInput = Parameters<typeof finance.createPayment>[2];
  */
 function paymentWorkbench() {
   useNativeSha256(nodeSha256Hex);
-  // as the server writes its WAL (SQLITE_WAL_BATCH=off there: WAL_BATCH=off here)
-  if (process.env.WAL_BATCH !== "off") {
+  // as the server writes its WAL, and off with the same setting
+  if (process.env.SQLITE_WAL_BATCH !== "off") {
     const refused = useWalBatching();
     if (refused) console.warn(`payment work with the WAL unbatched: ${refused}`);
   }

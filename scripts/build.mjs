@@ -42,9 +42,6 @@ if (!neutralOnly) {
     outdir: "dist",
     logLevel: "warning",
   });
-}
-
-if (!neutralOnly) {
   // the WAL-batching VFS (src/runtime/node/wal-batch.c), against the SQLite headers better-sqlite3 was built from;
   // without a C compiler the server still runs, writing the WAL as SQLite does (it logs a warning)
   const sqliteHeaders = join(dirname(createRequire(import.meta.url).resolve("better-sqlite3/package.json")), "deps", "sqlite3");

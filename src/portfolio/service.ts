@@ -1,7 +1,7 @@
 import * as businesses from "../businesses/store.js";
 import * as crmStore from "../crm/store.js";
 import { RATE_LIMITS, today } from "../finance/ledger.js";
-import { addExact, convert, formatDecimal, parseDecimal, toSafeNumber } from "../finance/money.js";
+import { addExact, convert, formatDecimal, parseDecimal, sumExact, toSafeNumber } from "../finance/money.js";
 import * as reports from "../finance/reports.js";
 import * as financeStore from "../finance/store.js";
 import type { AppDeps, BusinessScope } from "../http/context.js";
@@ -101,10 +101,7 @@ export function businessFigures(scope: BusinessScope, period: Period): BusinessF
   const month = reports.profitAndLoss(scope, period.monthFrom, period.asOf).totals;
   const year = reports.profitAndLoss(scope, period.yearFrom, period.asOf).totals;
   const cashIds = new Set(financeStore.systemAccounts(db).filter((a) => a.system_key === "cash").map((a) => a.id));
-  const cash = reports
-    .balanceSheet(scope, period.asOf)
-    .assets.filter((a) => cashIds.has(a.accountId))
-    .reduce((s, a) => addExact(s, a.amount), 0);
+  const cash = sumExact(reports.balanceSheet(scope, period.asOf).assets.filter((a) => cashIds.has(a.accountId)));
   const aging = reports.arAging(scope, period.asOf).totals;
 
   // open deals in every pipeline, per currency; foreign ones at the business's own rate table

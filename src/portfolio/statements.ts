@@ -1,4 +1,6 @@
 import type { MemberBusinessRow } from "../businesses/store.js";
+// every sum and difference of amounts here is exact or a 422 (addExact, sumExact): across businesses and
+// currencies a figure can pass 2^53 − 1 minor units even though no single ledger's can
 import { addExact, sumExact } from "../finance/money.js";
 import * as reports from "../finance/reports.js";
 import type { AppDeps, BusinessScope } from "../http/context.js";
@@ -107,13 +109,10 @@ export function balanceSheetBase(scope: BusinessScope, asOf: string): BsBase {
   };
 }
 
-// every sum and difference of amounts is exact or a 422 (addExact): across businesses and currencies a
-// figure can pass 2^53 − 1 minor units even though no single ledger's can
-const sum = sumExact;
-
 function bsTotals(assets: Line[], liabilities: Line[], equity: Line[], earnings: BsBase["earnings"], reserve: number) {
-  const e = addExact(sum(equity), earnings.priorYears, earnings.yearToDate, reserve);
-  return { assets: sum(assets), liabilities: sum(liabilities), equity: e, liabilitiesAndEquity: addExact(sum(liabilities), e) };
+  const owed = sumExact(liabilities);
+  const e = addExact(sumExact(equity), earnings.priorYears, earnings.yearToDate, reserve);
+  return { assets: sumExact(assets), liabilities: owed, equity: e, liabilitiesAndEquity: addExact(owed, e) };
 }
 
 // ---- translation, pure
@@ -123,11 +122,13 @@ export function translatePnl(base: PnlBase, to: string, rate: Ratio): PnlBase {
   const t = (amount: number) => translateAt(amount, base.currency, to, rate);
   const revenue = base.revenue.map((l) => ({ ...l, amount: t(l.amount) }));
   const expenses = base.expenses.map((l) => ({ ...l, amount: t(l.amount) }));
+  const earned = sumExact(revenue);
+  const spent = sumExact(expenses);
   return {
     currency: to,
     revenue,
     expenses,
-    totals: { revenue: sum(revenue), expenses: sum(expenses), netIncome: addExact(sum(revenue), -sum(expenses)) },
+    totals: { revenue: earned, expenses: spent, netIncome: addExact(earned, -spent) },
     intercompany: base.intercompany.map((ic) => ({ ...ic, revenue: t(ic.revenue), expenses: t(ic.expenses) })),
   };
 }
@@ -142,7 +143,7 @@ export function translateBalanceSheet(base: BsBase, to: string, closing: Ratio, 
   const liabilities = base.liabilities.map((l) => ({ ...l, amount: t(l.amount) }));
   const equity = base.equity.map((l) => ({ ...l, amount: t(l.amount) }));
   const earnings = { priorYears: t(base.earnings.priorYears), yearToDate: translateAt(base.earnings.yearToDate, base.currency, to, yearToDateAverage) };
-  const reserve = addExact(sum(assets), -sum(liabilities), -sum(equity), -earnings.priorYears, -earnings.yearToDate);
+  const reserve = addExact(sumExact(assets), -sumExact(liabilities), -sumExact(equity), -earnings.priorYears, -earnings.yearToDate);
   return {
     currency: to,
     assets,
@@ -215,8 +216,10 @@ export function consolidatePnl(currency: string, included: readonly Included<Pnl
   );
   const eliminatedRevenue = addExact(...eliminations.map((e) => e.revenue));
   const eliminatedExpenses = addExact(...eliminations.map((e) => e.expenses));
-  const totalRevenue = addExact(sum(revenue), -eliminatedRevenue);
-  const totalExpenses = addExact(sum(expenses), -eliminatedExpenses);
+  const revenueBeforeEliminations = sumExact(revenue);
+  const expensesBeforeEliminations = sumExact(expenses);
+  const totalRevenue = addExact(revenueBeforeEliminations, -eliminatedRevenue);
+  const totalExpenses = addExact(expensesBeforeEliminations, -eliminatedExpenses);
   return {
     currency,
     businesses: included.length,
@@ -224,8 +227,8 @@ export function consolidatePnl(currency: string, included: readonly Included<Pnl
     expenses,
     eliminations,
     totals: {
-      revenueBeforeEliminations: sum(revenue),
-      expensesBeforeEliminations: sum(expenses),
+      revenueBeforeEliminations,
+      expensesBeforeEliminations,
       eliminatedRevenue,
       eliminatedExpenses,
       eliminationDifference: addExact(eliminatedRevenue, -eliminatedExpenses),
@@ -252,9 +255,12 @@ export function consolidateBalanceSheet(currency: string, included: readonly Inc
   const eliminatedPayables = addExact(...eliminations.map((e) => e.payables));
   // a receivable that does not match its payable leaves the gap in equity, shown on its own line
   const eliminationDifference = addExact(eliminatedPayables, -eliminatedReceivables);
-  const totalAssets = addExact(sum(assets), -eliminatedReceivables);
-  const totalLiabilities = addExact(sum(liabilities), -eliminatedPayables);
-  const totalEquity = addExact(sum(equity), earnings.priorYears, earnings.yearToDate, translationReserve, eliminationDifference);
+  const assetsBeforeEliminations = sumExact(assets);
+  const liabilitiesBeforeEliminations = sumExact(liabilities);
+  const totalAssets = addExact(assetsBeforeEliminations, -eliminatedReceivables);
+  const totalLiabilities = addExact(liabilitiesBeforeEliminations, -eliminatedPayables);
+  const totalEquity = addExact(sumExact(equity), earnings.priorYears, earnings.yearToDate, translationReserve, eliminationDifference);
+  const liabilitiesAndEquity = addExact(totalLiabilities, totalEquity);
   return {
     currency,
     businesses: included.length,
@@ -266,16 +272,16 @@ export function consolidateBalanceSheet(currency: string, included: readonly Inc
     eliminations,
     eliminationDifference,
     totals: {
-      assetsBeforeEliminations: sum(assets),
-      liabilitiesBeforeEliminations: sum(liabilities),
+      assetsBeforeEliminations,
+      liabilitiesBeforeEliminations,
       eliminatedReceivables,
       eliminatedPayables,
       assets: totalAssets,
       liabilities: totalLiabilities,
       equity: totalEquity,
-      liabilitiesAndEquity: addExact(totalLiabilities, totalEquity),
+      liabilitiesAndEquity,
     },
-    balanced: totalAssets === addExact(totalLiabilities, totalEquity),
+    balanced: totalAssets === liabilitiesAndEquity,
   };
 }
 

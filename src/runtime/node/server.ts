@@ -46,8 +46,9 @@ try {
 }
 
 // before the first connection: only those opened afterwards use it
-const walBatchRefused = config.walBatch ? useWalBatching() : "SQLITE_WAL_BATCH=off";
-if (walBatchRefused && config.walBatch) logger.warn({ reason: walBatchRefused }, "WAL writes are not batched: two system calls per page written");
+const walBatchRefused = config.walBatch ? useWalBatching() : undefined;
+if (walBatchRefused) logger.warn({ reason: walBatchRefused }, "WAL writes are not batched: two system calls per page written");
+const walBatched = config.walBatch && walBatchRefused === undefined;
 const core = new NodeSqlConnection(join(config.dataDir, "core.db"), config.synchronous);
 migrate(core, loadMigrations(join(migrationsDir, "core")));
 const metrics = new MetricsRegistry();
@@ -66,7 +67,7 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 metrics.add(new Gauge("coreflow_event_loop_lag_p99_seconds", "Event-loop delay, 99th percentile since start.", () => loopDelay.percentile(99) / 1e9));
 metrics.add(new Gauge("coreflow_event_loop_lag_mean_seconds", "Event-loop delay, mean since start.", () => loopDelay.mean / 1e9));
-metrics.add(new Gauge("coreflow_sqlite_wal_batched", "1 when a commit's WAL frames are written in one system call (SQLITE_WAL_BATCH), else 0.", () => (walBatchRefused ? 0 : 1)));
+metrics.add(new Gauge("coreflow_sqlite_wal_batched", "1 when a commit's WAL frames are written in one system call (SQLITE_WAL_BATCH), else 0.", () => (walBatched ? 1 : 0)));
 metrics.add(new Gauge("coreflow_process_resident_memory_bytes", "Resident set size.", () => process.memoryUsage.rss()));
 metrics.add(new Gauge("coreflow_process_heap_used_bytes", "V8 heap in use.", () => process.memoryUsage().heapUsed));
 
