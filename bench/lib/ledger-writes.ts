@@ -1,6 +1,7 @@
+import type { RequestSpec } from "./closed-loop.js";
 import { expectStatus } from "./http.js";
 import type { ScenarioContext } from "./scenario.js";
-import type { Check } from "./types.js";
+import type { Check, LoadResult } from "./types.js";
 
 /**
  * A business of its own for the ledger-write scenarios (payments, journal-entries), owned by a person of
@@ -44,7 +45,7 @@ export async function ledgerBusiness(ctx: ScenarioContext, name: string): Promis
 }
 
 /** The closed-loop request of a ledger-write scenario: a JSON POST with the business owner's token. */
-export function ledgerPost(business: LedgerBusiness, path: string, body: object) {
+export function ledgerPost(business: LedgerBusiness, path: string, body: object): RequestSpec {
   return {
     method: "POST",
     path: `/api/v1${business.base}${path}`,
@@ -53,7 +54,20 @@ export function ledgerPost(business: LedgerBusiness, path: string, body: object)
   };
 }
 
-/** An account's debit and credit in the trial balance, and whether the trial balance balances. */
+/** Connections of a ledger-write load: --connections, else 32. */
+export const ledgerConnections = (ctx: ScenarioContext): number => ctx.settings.connections ?? 32;
+
+/**
+ * One closed-loop load of `request` at ledgerConnections: a warm-up of 5 s (2 s in quick) when `warmUp`
+ * names it — run from `prepare`, outside the /metrics window, because V8 is still optimising the write
+ * path after thousands of them (scripts/bench-instructions.mjs) — else the measured run.
+ */
+export function ledgerLoad(ctx: ScenarioContext, request: RequestSpec, warmUp?: string): Promise<LoadResult> {
+  const seconds = warmUp ? ctx.pick(5, 2) : ctx.settings.durationSeconds;
+  return ctx.closedLoop({ connections: ledgerConnections(ctx), seconds, warmupSeconds: 0, requests: [request], label: warmUp });
+}
+
+/** An account's debit and credit in the trial balance (zero when it has none), and the balance's totals. */
 export async function trialBalance(ctx: ScenarioContext, business: LedgerBusiness) {
   const res = await ctx.http.get(`${business.base}/reports/trial-balance`, { token: business.token });
   expectStatus(res, 200, "the trial balance");

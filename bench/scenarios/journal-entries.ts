@@ -1,4 +1,4 @@
-import { balancedCheck, type LedgerBusiness, ledgerBusiness, ledgerPost, persistedCheck, trialBalance } from "../lib/ledger-writes.js";
+import { balancedCheck, type LedgerBusiness, ledgerBusiness, ledgerConnections, ledgerLoad, ledgerPost, persistedCheck, trialBalance } from "../lib/ledger-writes.js";
 import type { Scenario } from "../lib/scenario.js";
 
 interface Prepared {
@@ -21,13 +21,12 @@ const journalEntries: Scenario<Prepared> = {
   writes: true,
   async prepare(ctx) {
     const business = await ledgerBusiness(ctx, "Journal bench");
-    await ctx.closedLoop({ connections: 32, seconds: ctx.pick(5, 2), warmupSeconds: 0, requests: [ledgerPost(business, "/journal-entries", entry(business))], label: "journal-entries warm-up" });
+    await ledgerLoad(ctx, entry(business), "journal-entries warm-up");
     const rent = (await trialBalance(ctx, business)).line("6200");
     return { business, rentBefore: rent.debit - rent.credit };
   },
   async run(ctx, { business, rentBefore }) {
-    const connections = ctx.settings.connections ?? 32;
-    const load = await ctx.closedLoop({ connections, seconds: ctx.settings.durationSeconds, warmupSeconds: 0, requests: [ledgerPost(business, "/journal-entries", entry(business))] });
+    const load = await ledgerLoad(ctx, entry(business));
     return {
       load,
       throughputMeaning: "entries/s acknowledged (201)",
@@ -37,7 +36,7 @@ const journalEntries: Scenario<Prepared> = {
         const rent = line("6200");
         const payables = line("2000");
         return [
-          persistedCheck("every acknowledged entry is in the rent account", (rent.debit - rent.credit - rentBefore) / RENT, load.ok, connections),
+          persistedCheck("every acknowledged entry is in the rent account", (rent.debit - rent.credit - rentBefore) / RENT, load.ok, ledgerConnections(ctx)),
           { name: "payables mirror rent", ok: payables.credit - payables.debit === rent.debit - rent.credit, detail: `payables ${payables.credit - payables.debit}, rent ${rent.debit - rent.credit}` },
           balancedCheck(totals),
         ];
@@ -46,8 +45,13 @@ const journalEntries: Scenario<Prepared> = {
   },
 };
 
+/** Rent against payables. */
 function entry(business: LedgerBusiness) {
-  return { date: "2026-01-03", memo: "Rent", lines: [{ accountId: business.accounts["6200"], debit: RENT }, { accountId: business.accounts["2000"], credit: RENT }] };
+  return ledgerPost(business, "/journal-entries", {
+    date: "2026-01-03",
+    memo: "Rent",
+    lines: [{ accountId: business.accounts["6200"], debit: RENT }, { accountId: business.accounts["2000"], credit: RENT }],
+  });
 }
 
 export default journalEntries;

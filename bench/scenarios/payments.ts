@@ -1,12 +1,15 @@
-import { balancedCheck, type LedgerBusiness, ledgerBusiness, ledgerPost, persistedCheck, trialBalance } from "../lib/ledger-writes.js";
-import type { Scenario } from "../lib/scenario.js";
+import { balancedCheck, type LedgerBusiness, ledgerBusiness, ledgerConnections, ledgerLoad, ledgerPost, persistedCheck, trialBalance } from "../lib/ledger-writes.js";
+import type { Scenario, ScenarioContext } from "../lib/scenario.js";
 
 interface Prepared {
   business: LedgerBusiness;
   paidBefore: number;
 }
 
-const amountPaid = async (ctx: Parameters<Scenario["run"]>[0], business: LedgerBusiness): Promise<number> => {
+/** One cent against the business's invoice. */
+const payment = (business: LedgerBusiness) => ledgerPost(business, "/payments", { invoiceId: business.invoiceId, amount: 1, date: "2026-01-02" });
+
+const amountPaid = async (ctx: ScenarioContext, business: LedgerBusiness): Promise<number> => {
   const res = await ctx.http.get(`${business.base}/invoices/${business.invoiceId}`, { token: business.token });
   if (res.status !== 200) throw new Error(`the invoice: ${res.status} ${res.text.slice(0, 200)}`);
   return res.body.amountPaid as number;
@@ -25,15 +28,11 @@ const payments: Scenario<Prepared> = {
   writes: true,
   async prepare(ctx) {
     const business = await ledgerBusiness(ctx, "Payments bench");
-    const body = { invoiceId: business.invoiceId, amount: 1, date: "2026-01-02" };
-    // V8 is still optimising the payment path after thousands of them (scripts/bench-instructions.mjs)
-    await ctx.closedLoop({ connections: 32, seconds: ctx.pick(5, 2), warmupSeconds: 0, requests: [ledgerPost(business, "/payments", body)], label: "payments warm-up" });
+    await ledgerLoad(ctx, payment(business), "payments warm-up");
     return { business, paidBefore: await amountPaid(ctx, business) };
   },
   async run(ctx, { business, paidBefore }) {
-    const connections = ctx.settings.connections ?? 32;
-    const body = { invoiceId: business.invoiceId, amount: 1, date: "2026-01-02" };
-    const load = await ctx.closedLoop({ connections, seconds: ctx.settings.durationSeconds, warmupSeconds: 0, requests: [ledgerPost(business, "/payments", body)] });
+    const load = await ledgerLoad(ctx, payment(business));
     return {
       load,
       throughputMeaning: "payments/s acknowledged (201)",
@@ -43,7 +42,7 @@ const payments: Scenario<Prepared> = {
         const { totals, line } = await trialBalance(ctx, business);
         const cash = line("1000");
         return [
-          persistedCheck("every acknowledged payment is in the invoice's amount paid", paid, load.ok, connections),
+          persistedCheck("every acknowledged payment is in the invoice's amount paid", paid, load.ok, ledgerConnections(ctx)),
           { name: "cash holds what the invoice was paid", ok: cash.debit - cash.credit === paid + paidBefore, detail: `cash ${cash.debit - cash.credit}, amount paid ${paid + paidBefore}` },
           balancedCheck(totals),
         ];
