@@ -1,4 +1,5 @@
-import { statSync } from "node:fs";
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { allPages, client, createBusiness, registerUser } from "./support/api.js";
@@ -78,6 +79,8 @@ describe("SQLITE_WAL_BATCH", () => {
     const kept = await allPages<{ id: string }>(client(again.url), `/businesses/${businessId}/companies`, token);
     expect(kept.map((c) => c.id)).toEqual([res.body.id]);
 
-    await expect(startServer({ env: { SQLITE_WAL_BATCH: "yes" } })).rejects.toThrow(/SQLITE_WAL_BATCH must be on or off/);
+    const refusedDir = mkdtempSync(join(tmpdir(), "coreflow-test-"));
+    await expect(startServer({ dataDir: refusedDir, env: { SQLITE_WAL_BATCH: "yes" } })).rejects.toThrow(/SQLITE_WAL_BATCH must be on or off/);
+    removeDataDir(refusedDir);
   });
 });

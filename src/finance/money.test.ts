@@ -243,7 +243,6 @@ describe("addExact / sumExact / toSafeNumber", () => {
 
   it("stops where a float sum would silently round: 2^53 − 1 + 2 − 2", () => {
     // as plain numbers this comes back as 9007199254740990, one off
-    expect(Number.MAX_SAFE_INTEGER + 2 - 2).not.toBe(Number.MAX_SAFE_INTEGER);
     expect(beyond(() => addExact(Number.MAX_SAFE_INTEGER, 2, -2))).toBe("422");
     expect(addExact(Number.MAX_SAFE_INTEGER, -2, 2)).toBe(Number.MAX_SAFE_INTEGER);
     expect(addExact()).toBe(0);
