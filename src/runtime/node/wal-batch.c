@@ -2,7 +2,7 @@
  * A SQLite VFS that writes a transaction's WAL frames in one system call instead of two per page.
  *
  * SQLite appends each page of a commit to the WAL with two pwrite calls (the 24-byte frame header, then
- * the page). A payment's commit of ~17 writes is ~45 pages, so ~90 system calls; on these paravirtualised
+ * the page). A commit of 17 payments is ~42 pages, so ~84 system calls; on these paravirtualised
  * machines a system call costs more than copying the page (120 4 KB writes: 209 µs; the same bytes in one
  * write: 28 µs). This VFS wraps the default one and, for WAL files only, gathers consecutive writes in
  * memory and passes them on as soon as the commit frame is complete, before SQLite publishes the commit
