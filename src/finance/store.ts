@@ -401,7 +401,29 @@ export interface InvoiceLineRow {
   tax: number;
 }
 
-export const findInvoice = (db: Db, id: string) => db.get<InvoiceRow>("SELECT * FROM invoices WHERE id = ?", id);
+/**
+ * The invoices of each open database last read or written here, by id: a payment reads its invoice and
+ * writes it back, so the next payment on it reads nothing. Only insertInvoice, setInvoicePaid and
+ * updateInvoice below change an invoice (forgotten on any rollback, as a ConnectionMemo is); the
+ * RECENT_INVOICES most recently used are kept. Rows are shared: callers never change one in place.
+ */
+const recentInvoices = new ConnectionMemo<Map<string, InvoiceRow>>();
+const RECENT_INVOICES = 64;
+
+function keepInvoice(db: Db, row: InvoiceRow): InvoiceRow {
+  const kept = recentInvoices.get(db.connection) ?? recentInvoices.set(db.connection, new Map());
+  kept.delete(row.id);
+  kept.set(row.id, row);
+  if (kept.size > RECENT_INVOICES) kept.delete(kept.keys().next().value as string);
+  return row;
+}
+
+export function findInvoice(db: Db, id: string): InvoiceRow | undefined {
+  const kept = recentInvoices.get(db.connection)?.get(id);
+  if (kept) return kept;
+  const row = db.get<InvoiceRow>("SELECT * FROM invoices WHERE id = ?", id);
+  return row && keepInvoice(db, row);
+}
 export const invoiceLines = (db: Db, id: string) =>
   db.all<InvoiceLineRow>("SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no", id);
 export const linesOfInvoices = (db: Db, ids: string[]) =>
@@ -437,11 +459,20 @@ export function insertInvoice(db: Db, i: InvoiceRow): void {
     i.created_at,
     i.updated_at,
   );
+  keepInvoice(db, { ...i });
 }
 
 /** A payment or its void: only these columns change, so none of the invoice's indexes is rewritten. */
 export function setInvoicePaid(db: Db, i: Pick<InvoiceRow, "id" | "amount_paid" | "base_cleared" | "updated_at">): void {
   db.run("UPDATE invoices SET amount_paid = ?, base_cleared = ?, updated_at = ? WHERE id = ?", i.amount_paid, i.base_cleared, i.updated_at, i.id);
+  const kept = recentInvoices.get(db.connection)?.get(i.id);
+  if (!kept) return;
+  // a copy whose fields are then set, not a spread followed by more fields (decision 0009)
+  const paid = { ...kept };
+  paid.amount_paid = i.amount_paid;
+  paid.base_cleared = i.base_cleared;
+  paid.updated_at = i.updated_at;
+  keepInvoice(db, paid);
 }
 
 export function updateInvoice(db: Db, i: InvoiceRow): void {
@@ -470,6 +501,7 @@ export function updateInvoice(db: Db, i: InvoiceRow): void {
     i.updated_at,
     i.id,
   );
+  keepInvoice(db, { ...i });
 }
 
 export function replaceInvoiceLines(db: Db, invoiceId: string, lines: Omit<InvoiceLineRow, "invoice_id" | "line_no">[]): void {
