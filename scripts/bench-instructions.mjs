@@ -1,5 +1,5 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|refused|health|hello|work] [--warm 8000] [--requests 4000]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|refused|read|health|hello|work] [--warm 8000] [--requests 4000]
 // On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
 // what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
 // directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
@@ -24,7 +24,7 @@ import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServ
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
-if (!["payment", "refused", "health", "hello", "work"].includes(scenario)) throw new Error("--scenario is payment, refused, health, hello or work");
+if (!["payment", "refused", "read", "health", "hello", "work"].includes(scenario)) throw new Error("--scenario is payment, refused, read, health, hello or work");
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
 
@@ -78,6 +78,7 @@ async function countServerWindow() {
       target = {
         payment: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201 },
         refused: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: 5 }), status: 400 },
+        read: { url: `${server.url}/api/v1${base}`, status: 200 },
         health: { url: `${server.url}/health`, status: 200 },
       }[scenario];
       headers = { "content-type": "application/json", authorization: `Bearer ${token}` };

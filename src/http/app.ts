@@ -13,10 +13,10 @@ import { createIdentity } from "../identity/service.js";
 import { Gauge } from "../platform/metrics.js";
 import { ProblemError, unauthorized } from "../platform/problem.js";
 import { timingSafeEqual } from "../platform/crypto.js";
-import type { AppDeps, AppEnv } from "./context.js";
+import type { Next } from "hono";
+import type { AppContext, AppDeps, AppEnv } from "./context.js";
 import { DOCS_HTML, DOCS_SCRIPT } from "./docs-page.js";
 import { problemResponse, toProblemResponse, validationHook } from "./errors.js";
-import { idempotencyGate } from "./idempotency.js";
 import { fractionalNumberPath } from "./json-numbers.js";
 import { describeHeaders, type OpenAPIDocument } from "./openapi-headers.js";
 import { admitCaller, businessScope, readmission, requestContext } from "./pipeline.js";
@@ -59,43 +59,44 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return response;
   };
   const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
-  // Reading `body` in hono's bodyLimit makes the Node adapter build a full WHATWG Request; a declared
-  // Content-Length is checked without it (the HTTP parser never delivers more than it declares).
-  app.use("/api/*", async (c, next) => {
-    const declared = c.req.header("Content-Length");
-    // a GET's body is never read, but one declared over the limit is refused like any other
-    if (c.req.method === "GET" || c.req.method === "HEAD") return declared !== undefined && Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
-    const chunked = c.req.header("Transfer-Encoding") !== undefined;
-    // only a body can be coded: a body-less request's Content-Encoding describes nothing and is ignored
-    if (chunked || Number(declared) > 0) assertIdentityCoding(c.req.header("Content-Encoding"));
-    if (declared === undefined || chunked) return limitBody(c, next);
-    return Number(declared) > MAX_BODY_BYTES ? tooLarge() : next();
-  });
-
   const admit = admitCaller(deps, identity);
-  app.use("/api/v1/*", async (c, next) => {
-    if (!PUBLIC_API.has(c.req.path)) await admit(c);
-    return next();
-  });
-  // every JSON body is read here first, as strict UTF-8. Integer minor units and decimal strings: a number
-  // written with a fraction or exponent is refused before JSON.parse can round it away
-  // (1.0000000000000001 → 1); agents take free-form JSON of their own
-  app.use("/api/v1/*", async (c, next) => {
+  // Every request under /api/v1: who is calling, then the JSON body read as strict UTF-8. Integer minor
+  // units and decimal strings: a number written with a fraction or exponent is refused before JSON.parse
+  // can round it away (1.0000000000000001 → 1); agents take free-form JSON of their own.
+  const admitAndRead = async (c: AppContext, next: Next) => {
+    const path = c.req.path;
+    if (!PUBLIC_API.has(path)) await admit(c);
     const method = c.req.method;
     if ((method !== "POST" && method !== "PATCH" && method !== "PUT") || !c.req.header("Content-Type")?.includes("json")) return next();
     const text = await readUtf8Body(c);
-    if (AGENT_ROUTES.test(c.req.path)) return next();
-    const path = fractionalNumberPath(text);
-    if (path !== undefined) {
+    if (AGENT_ROUTES.test(path)) return next();
+    const fraction = fractionalNumberPath(text);
+    if (fraction !== undefined) {
       throw new ProblemError(400, "invalid-request", "Numbers are whole: amounts in integer minor units, decimals as strings.", [
-        { path, message: "a number with a fraction or exponent" },
+        { path: fraction, message: "a number with a fraction or exponent" },
       ]);
     }
     return next();
+  };
+  // One step rather than three middleware (each level costs every request a dispatch, a closure and a
+  // promise). First the body's size: reading `body` in hono's bodyLimit makes the Node adapter build a
+  // full WHATWG Request, so a declared Content-Length is checked without it (the HTTP parser never
+  // delivers more than it declares).
+  app.use("/api/*", async (c, next) => {
+    const path = c.req.path;
+    const proceed = path === "/api/v1" || path.startsWith("/api/v1/") ? () => admitAndRead(c, next) : next;
+    const declared = c.req.header("Content-Length");
+    // a GET's body is never read, but one declared over the limit is refused like any other
+    if (c.req.method === "GET" || c.req.method === "HEAD") return declared !== undefined && Number(declared) > MAX_BODY_BYTES ? tooLarge() : proceed();
+    const chunked = c.req.header("Transfer-Encoding") !== undefined;
+    // only a body can be coded: a body-less request's Content-Encoding describes nothing and is ignored
+    if (chunked || Number(declared) > 0) assertIdentityCoding(c.req.header("Content-Encoding"));
+    if (declared === undefined || chunked) return limitBody(c, proceed);
+    return Number(declared) > MAX_BODY_BYTES ? tooLarge() : proceed();
   });
   const scope = businessScope(deps);
   for (const path of ["/api/v1/businesses/:businessId", "/api/v1/businesses/:businessId/*"]) {
-    app.use(path, scope, idempotencyGate);
+    app.use(path, scope);
   }
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -91,7 +91,7 @@ const HEADERS = {
 } satisfies Components["headers"];
 
 const METHODS = ["get", "put", "post", "patch", "delete"] as const;
-/** idempotencyGate is mounted on a business and what lies under it (app.ts), and reads the key of POSTs only. */
+/** idempotencyGate runs for a business and what lies under it (businessScope, pipeline.ts), and reads the key of POSTs only. */
 const GATED = /^\/businesses\/\{businessId\}(\/|$)/;
 /** Writes answered by commitChange (business-write.ts), whose 200 and 201 carry the body's ETag: a business's own and its creation. */
 const COMMITTED = /^\/businesses(\/|$)/;

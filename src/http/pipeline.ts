@@ -8,6 +8,7 @@ import { forbidden, notFound, tooManyRequests, unauthorized } from "../platform/
 import { GenerationCache } from "../platform/generation-cache.js";
 import { TokenBuckets } from "../platform/rate-limit.js";
 import { Db, DbMeter } from "../platform/sql.js";
+import { idempotencyGate } from "./idempotency.js";
 import { SECURITY_HEADERS } from "./response-headers.js";
 import { type AppContext, type AppDeps, type AppEnv, actorOf, type Principal } from "./context.js";
 
@@ -82,7 +83,8 @@ export function admitCaller(deps: AppDeps, identity: Identity): (c: AppContext) 
 /**
  * Admits the caller to one business before any business code runs: membership and role from the core
  * database, then a handle to that business's database and nothing else. Not a member → 404, so a
- * business's existence never leaks.
+ * business's existence never leaks. Then the Idempotency-Key of a POST (idempotencyGate), in the same
+ * step rather than a middleware of its own.
  */
 export function businessScope(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const memberships = new GenerationCache<businesses.MemberBusinessRow | undefined>(deps.core);
@@ -123,7 +125,7 @@ export function businessScope(deps: AppDeps): MiddlewareHandler<AppEnv> {
         createdAt: admitted.created_at,
         updatedAt: admitted.updated_at,
       });
-      await next();
+      return await idempotencyGate(c, next);
     } finally {
       handle.release();
     }
