@@ -7,7 +7,11 @@
 // two servers, as this script first did, subtracted two large numbers that each vary with GC timing:
 // 0.79M and 1.11M for the same build.) Counts user-space instructions of every thread (GC helpers; the
 // checkpoint thread's work is off: WAL_CHECKPOINT_MB=0); system calls are not counted. Concurrency makes
-// batch sizes and GC timing vary between runs. The warm-up is long because V8 keeps optimising for
+// batch sizes and GC timing vary between runs: one build's payments counted 718k in a run made alone,
+// then 665k and 985k in runs made two at a time (another build: 821k alone, 802k two at a time), so
+// compare runs made one after another on an otherwise idle machine. `work` is deterministic (32
+// payments a commit, no HTTP): the measure for a change to a payment's own work. `read`: an
+// authenticated GET of a business (no statement: admission and business rows are cached). The warm-up is long because V8 keeps optimising for
 // thousands of payments (--trace-opt on the server: 408 functions optimised in the first 2,000
 // payments, 140 in the next 6,000, ~15 per 6,000 after that); in the 6,000 payments after a warm-up of
 // 2,000, 95k of the 832k instructions a payment counted were still TurboFan compiling (callgrind, per
