@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Client, client, createBusiness, registerUser } from "./support/api.js";
@@ -75,6 +76,42 @@ describe("Idempotency-Key", () => {
     expect(different.status).toBe(409);
     const keys = await api.get(`/businesses/${id}/api-keys`, { token: owner.token });
     expect(keys.body.data).toHaveLength(1);
+  });
+
+  it("takes a repeat whose JSON differs only in key order and spacing as the same request", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const post = (rawBody: string, key: string) =>
+      api.request("POST", `/businesses/${id}/companies`, { token: owner.token, rawBody, headers: { "Content-Type": "application/json", "Idempotency-Key": key } });
+    const first = await post('{"name":"Ordered","tags":["b","a"],"domain":"ordered.example"}', "reordered");
+    const again = await post('{ "domain": "ordered.example",\n  "tags": [ "b", "a" ], "name": "Ordered" }', "reordered");
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.text).toBe(first.text);
+    // an array's order is part of the document: another request under the same key
+    const otherOrder = await post('{"name":"Ordered","tags":["a","b"],"domain":"ordered.example"}', "reordered");
+    expect(otherOrder.status).toBe(409);
+    const companies = await api.get(`/businesses/${id}/companies`, { token: owner.token });
+    expect(companies.body.data.map((c: { name: string }) => c.name)).toEqual(["Ordered"]);
+  });
+
+  it("still replays a record kept before bodies were hashed as documents, for the same bytes", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const sent = '{"name":"Kept","domain":"kept.example"}';
+    const post = (rawBody: string) =>
+      api.request("POST", `/businesses/${id}/companies`, { token: owner.token, rawBody, headers: { "Content-Type": "application/json", "Idempotency-Key": "kept" } });
+    expect((await post(sent)).status).toBe(201);
+    // the record as the server kept it until then: the hash of the bytes as sent
+    const db = new Database(join(server.dataDir, "businesses", `${id}.db`));
+    const changed = db.prepare("UPDATE idempotency_records SET body_hash = ? WHERE key = 'kept'").run(createHash("sha256").update(sent).digest("hex")).changes;
+    db.close();
+    expect(changed).toBe(1);
+    const again = await post(sent);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await post('{"domain":"kept.example","name":"Kept"}')).status).toBe(409);
   });
 
   it("answers a repeat with the first answer's ETag", async () => {

@@ -6,6 +6,7 @@ import type { EventBus } from "../platform/event-log.js";
 import type { GroupCommit } from "../platform/group-commit.js";
 import type { MetricsRegistry } from "../platform/metrics.js";
 import type { Db, DbMeter, SqlConnection } from "../platform/sql.js";
+import type { IdempotencyClaim } from "./idempotency.js";
 import type { ResponseHeaderWriter } from "./response-headers.js";
 
 export interface Logger {
@@ -91,7 +92,8 @@ export interface AppEnv {
     coreDb: Db;
     principal: Principal;
     scope: BusinessScope;
-    bodyHash: string | undefined;
+    /** Made by idempotencyGate for a POST that carries Idempotency-Key. */
+    idempotency: IdempotencyClaim | undefined;
   };
 }
 

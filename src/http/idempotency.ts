@@ -18,7 +18,10 @@ export interface IdempotencyClaim {
   key: string;
   method: string;
   path: string;
+  /** SHA-256 of the body as one JSON document (canonicalBody). */
   bodyHash: string;
+  /** The body as sent. */
+  body: string;
 }
 
 interface StoredResponse {
@@ -29,13 +32,40 @@ interface StoredResponse {
   response: string;
 }
 
-export function idempotencyClaim(c: AppContext): IdempotencyClaim | undefined {
-  const key = c.req.header("Idempotency-Key");
-  const bodyHash = c.get("bodyHash");
-  if (key === undefined || bodyHash === undefined) return undefined;
-  const actor = c.get("scope").actor;
-  return { principal: `${actor.type}:${actor.id}`, key, method: c.req.method, path: c.req.path, bodyHash };
+/** The claim idempotencyGate made for this request, if it carries a key. */
+export const idempotencyClaim = (c: AppContext): IdempotencyClaim | undefined => c.get("idempotency");
+
+/**
+ * What a body's hash is taken over: a JSON body as one document, its members in key order and without
+ * whitespace, so a client that serialises a retry anew (keys in another order, other spacing) repeats
+ * the same request, as Stripe compares a retry's parameters rather than its bytes. The API reads every
+ * JSON body with JSON.parse, so two bodies alike here are read alike. A body that is not JSON, as sent.
+ */
+export function canonicalBody(text: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  return canonicalJson(value);
 }
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const members = value as Record<string, unknown>;
+  return `{${Object.keys(members)
+    .sort()
+    .map((name) => `${JSON.stringify(name)}:${canonicalJson(members[name])}`)
+    .join(",")}}`;
+}
+
+/**
+ * Whether a stored record was made for this body. Records made before bodies were hashed as documents
+ * hold the hash of the body as sent; they are kept 24 h, and a retry of one sends the same bytes.
+ */
+const sameBody = (stored: string, claim: IdempotencyClaim) => stored === claim.bodyHash || stored === sha256Hex(claim.body);
 
 /** The first answer given under a key: its status and body (a problem when the status is 4xx). */
 export interface StoredAnswer {
@@ -52,7 +82,7 @@ export function priorResponse(db: Db, claim: IdempotencyClaim): StoredAnswer | u
     Date.now() - RETENTION_MS,
   );
   if (!row) return undefined;
-  if (row.method !== claim.method || row.path !== claim.path || row.body_hash !== claim.bodyHash) {
+  if (row.method !== claim.method || row.path !== claim.path || !sameBody(row.body_hash, claim)) {
     throw conflict("This Idempotency-Key was already used with a different request.");
   }
   return { status: row.status, body: row.response };
@@ -95,8 +125,8 @@ export function replay(prior: StoredAnswer): Response {
 }
 
 /**
- * For POSTs inside a business that carry Idempotency-Key: hashes the raw body and answers a repeat from
- * the stored response before any work is done. The write itself re-checks inside its transaction.
+ * For POSTs inside a business that carry Idempotency-Key: hashes the body (canonicalBody) and answers a
+ * repeat from the stored response before any work is done. The write itself re-checks inside its transaction.
  */
 export const idempotencyGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header("Idempotency-Key");
@@ -106,8 +136,10 @@ export const idempotencyGate: MiddlewareHandler<AppEnv> = async (c, next) => {
       { path: "header.Idempotency-Key", message: "invalid" },
     ]);
   }
-  c.set("bodyHash", sha256Hex(await c.req.text()));
-  const claim = idempotencyClaim(c)!;
+  const body = await c.req.text();
+  const actor = c.get("scope").actor;
+  const claim = { principal: `${actor.type}:${actor.id}`, key, method: c.req.method, path: c.req.path, bodyHash: sha256Hex(canonicalBody(body)), body };
+  c.set("idempotency", claim);
   const prior = priorResponse(c.get("scope").db, claim);
   if (prior) return replay(prior);
   return next();
