@@ -96,6 +96,19 @@ describe("Idempotency-Key", () => {
     expect(companies.body.data.map((c: { name: string }) => c.name)).toEqual(["Ordered"]);
   });
 
+  it("refuses a body nested 50,000 deep under a key with a 400 (its hash stays bounded), not a 500", async () => {
+    const owner = await registerUser(api);
+    const id = await createBusiness(api, owner.token);
+    const rawBody = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
+    const refused = await api.request("POST", `/businesses/${id}/companies`, {
+      token: owner.token,
+      rawBody,
+      headers: { "Content-Type": "application/json", "Idempotency-Key": "deep" },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+  });
+
   it("still replays a record kept before bodies were hashed as documents, for the same bytes", async () => {
     const owner = await registerUser(api);
     const id = await createBusiness(api, owner.token);

@@ -35,11 +35,15 @@ interface StoredResponse {
 /** The claim idempotencyGate made for this request, if it carries a key. */
 export const idempotencyClaim = (c: AppContext): IdempotencyClaim | undefined => c.get("idempotency");
 
+/** Deeper than this, a body is hashed as sent: nothing the API reads nests so far, and recursion must stay bounded. */
+const CANONICAL_DEPTH = 64;
+
 /**
  * What a body's hash is taken over: a JSON body as one document, its members in key order and without
  * whitespace, so a client that serialises a retry anew (keys in another order, other spacing) repeats
  * the same request, as Stripe compares a retry's parameters rather than its bytes. The API reads every
- * JSON body with JSON.parse, so two bodies alike here are read alike. A body that is not JSON, as sent.
+ * JSON body with JSON.parse, so two bodies alike here are read alike. A body that is not JSON, or nests
+ * deeper than CANONICAL_DEPTH, as sent.
  */
 export function canonicalBody(text: string): string {
   let value: unknown;
@@ -48,17 +52,29 @@ export function canonicalBody(text: string): string {
   } catch {
     return text;
   }
-  return canonicalJson(value);
+  return canonicalJson(value, 0) ?? text;
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+/** The document written canonically, or undefined past CANONICAL_DEPTH. */
+function canonicalJson(value: unknown, depth: number): string | undefined {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (depth === CANONICAL_DEPTH) return undefined;
+  const parts: string[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const part = canonicalJson(item, depth + 1);
+      if (part === undefined) return undefined;
+      parts.push(part);
+    }
+    return `[${parts.join(",")}]`;
+  }
   const members = value as Record<string, unknown>;
-  return `{${Object.keys(members)
-    .sort()
-    .map((name) => `${JSON.stringify(name)}:${canonicalJson(members[name])}`)
-    .join(",")}}`;
+  for (const name of Object.keys(members).sort()) {
+    const part = canonicalJson(members[name], depth + 1);
+    if (part === undefined) return undefined;
+    parts.push(`${JSON.stringify(name)}:${part}`);
+  }
+  return `{${parts.join(",")}}`;
 }
 
 /**
