@@ -32,6 +32,14 @@ describe("a full disk or storage quota", () => {
     const rent = await accountId(api, token, businessId, "6200");
     const cash = await accountId(api, token, businessId, "1000");
 
+    // an issued invoice paid a cent at a time alongside: a payment whose commit the quota refuses must
+    // leave no trace, in the database or in what the server keeps of the invoice in memory
+    const customer = (await api.post(`${base}/companies`, { name: "Customer" }, { token })).body.id;
+    const lines = [{ description: "Work", quantity: "1", unitPrice: 1_000_000, taxRate: "0" }];
+    const invoice = (await api.post(`${base}/invoices`, { customerId: customer, currency: "USD", issueDate: "2026-01-01", dueDate: "2026-01-31", lines }, { token })).body.id;
+    expect((await api.post(`${base}/invoices/${invoice}/issue`, undefined, { token })).status).toBe(200);
+    let paid = 0;
+
     const companies = new Set<string>();
     let entries = 0;
     const refusals: Array<{ status: number; type: string }> = [];
@@ -43,12 +51,14 @@ describe("a full disk or storage quota", () => {
         ...Array.from({ length: 3 }, () =>
           api.post(`${base}/journal-entries`, { date: "2026-02-01", memo: "m".repeat(500), lines: [{ accountId: rent, debit: 100 }, { accountId: cash, credit: 100 }] }, { token }),
         ),
+        ...Array.from({ length: 3 }, () => api.post(`${base}/payments`, { invoiceId: invoice, amount: 1, date: "2026-01-15" }, { token })),
       ]);
       answers.forEach((res, i) => {
         if (res.status === 201) {
           if (i === 0) for (const c of res.body.data) companies.add(c.id);
           else if (i === 1) companies.add(res.body.id);
-          else entries += 1;
+          else if (i < 5) entries += 1;
+          else paid += 1;
         } else {
           refusals.push({ status: res.status, type: res.body?.type ?? res.text });
           expect(res.headers.get("content-type")).toContain("application/problem+json");
@@ -58,6 +68,7 @@ describe("a full disk or storage quota", () => {
     expect(refusals.length).toBeGreaterThanOrEqual(6);
     expect(companies.size).toBeGreaterThan(0);
     expect(entries).toBeGreaterThan(0);
+    expect(paid).toBeGreaterThan(0);
     for (const refusal of refusals) {
       expect(refusal.status).toBe(507);
       expect(refusal.type).toContain("storage-full");
@@ -71,6 +82,11 @@ describe("a full disk or storage quota", () => {
       expect(trial.status).toBe(200);
       expect(trial.body.totals.debit).toBe(trial.body.totals.credit);
       expect(trial.body.accounts.find((a: { code: string }) => a.code === "6200")?.debit ?? 0).toBe(entries * 100);
+      const payments = await allPages<{ amount: number }>(apiNow, `${base}/payments?invoiceId=${invoice}`, token);
+      expect(payments).toHaveLength(paid);
+      const billed = await apiNow.get(`${base}/invoices/${invoice}`, { token });
+      expect(billed.body.amountPaid).toBe(paid);
+      expect(billed.body.amountDue).toBe(1_000_000 - paid);
       const verify = await apiNow.get(`${base}/audit/verify`, { token });
       expect(verify.status).toBe(200);
       expect(verify.body.valid).toBe(true);
