@@ -112,6 +112,9 @@ function relationCases(): Case[] {
     savepoint<T>(fn: () => T) {
       return fn();
     },
+    deferWrites() {
+      throw new Error("read only");
+    },
     inTransaction: false,
     rollbacks: 0,
   };

@@ -20,6 +20,7 @@ import {
   today,
 } from "./ledger.js";
 import { convert, type Decimal, formatDecimal, parseDecimal, toSafeNumber, withinLimit } from "./money.js";
+import { addEntryToTotals } from "./ledger-totals.js";
 import * as store from "./store.js";
 
 /** The finance rules: accounts, the journal, exchange rates, invoices and payments. No HTTP here. */
@@ -263,7 +264,7 @@ export function postEntry(
   };
   row.seq = store.insertEntry(db, row, entry.lines);
   // beyond 2^53 − 1 a total would no longer be exact as a JSON number (decision 0020); the entry is undone
-  if (!store.addToLedgerTotals(db, entry.lines)) {
+  if (!addEntryToTotals(db, entry.date, entry.lines)) {
     throw unprocessable("This entry would take the business's lifetime postings past 9,007,199,254,740,991 minor units, beyond which totals are not exact.", [
       { path: "lines", message: "ledger capacity reached" },
     ]);

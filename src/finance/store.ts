@@ -170,55 +170,21 @@ export function insertEntry(db: Db, e: Omit<EntryRow, "seq" | "reversed_by">, li
     e.created_by,
     e.counterparty_business_id,
   );
+  // each posting's account and day are added to ledger_daily by ledger-totals.ts, once per commit
   for (const l of lines) {
-    const values = [Number(l.debit), Number(l.credit), Number(l.baseDebit), Number(l.baseCredit)] as const;
     db.run(
       "INSERT INTO postings (entry_seq, account_id, date, currency, debit, credit, base_debit, base_credit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       seq,
       l.accountId,
       e.date,
       l.currency,
-      ...values,
-    );
-    db.run(
-      `INSERT INTO ledger_daily (account_id, date, currency, debit, credit, base_debit, base_credit) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (account_id, date, currency) DO UPDATE SET debit = debit + excluded.debit, credit = credit + excluded.credit,
-         base_debit = base_debit + excluded.base_debit, base_credit = base_credit + excluded.base_credit`,
-      l.accountId,
-      e.date,
-      l.currency,
-      ...values,
+      Number(l.debit),
+      Number(l.credit),
+      Number(l.baseDebit),
+      Number(l.baseCredit),
     );
   }
   return seq;
-}
-
-/**
- * Adds a balanced entry's debits to the business's lifetime totals (migration 0010) in one statement: per
- * currency in transaction amounts, and under '*' in base amounts. False, with nothing added, when that
- * would take a total past 2^53 − 1 (the table's CHECK).
- */
-export function addToLedgerTotals(db: Db, lines: readonly PricedLine[]): boolean {
-  const added = new Map<string, bigint>();
-  let base = 0n;
-  for (const l of lines) {
-    added.set(l.currency, (added.get(l.currency) ?? 0n) + l.debit);
-    base += l.baseDebit;
-  }
-  const params: (string | number)[] = [];
-  for (const [currency, debit] of added) params.push(currency, Number(debit));
-  try {
-    db.run(
-      `INSERT INTO ledger_totals (currency, debit) VALUES ${"(?, ?), ".repeat(added.size)}('*', ?)
-       ON CONFLICT (currency) DO UPDATE SET debit = debit + excluded.debit`,
-      ...params,
-      Number(base),
-    );
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_CHECK") return false;
-    throw error;
-  }
 }
 
 export const markReversed = (db: Db, entryId: string, reversalId: string) =>

@@ -44,6 +44,15 @@ export interface SqlConnection {
    * inside a transaction is true while this has not moved since (see `ConnectionMemo`).
    */
   readonly rollbacks: number;
+  /**
+   * Registers writes a module puts off inside a transaction and sums over many changes (the ledger's
+   * daily totals: src/finance/ledger-totals.ts): `flush` writes them, and the connection calls it before
+   * a transaction commits and before a savepoint opens and is released, so what was put off lands in the
+   * unit of work it belongs to. What a rollback undoes, the module forgets (it keeps its pending writes
+   * in a ConnectionMemo). A flush that fails before a savepoint opens rolls the whole transaction back:
+   * the writes it carried belong to changes already made. Registering the same function again is a no-op.
+   */
+  deferWrites(flush: (connection: SqlConnection) => void): void;
 }
 
 /**

@@ -11,6 +11,7 @@ export type Synchronous = "NORMAL" | "FULL";
 /** better-sqlite3 behind the platform's SqlConnection, with a statement cache per connection. */
 export class NodeSqlConnection implements SqlConnection {
   private readonly statements = new Map<string, PreparedStatement>();
+  private readonly deferred = new Set<(connection: SqlConnection) => void>();
   readonly db: Database.Database;
   generation = 0;
   rollbacks = 0;
@@ -59,7 +60,13 @@ export class NodeSqlConnection implements SqlConnection {
     if (this.db.inTransaction) return fn();
     let result: T;
     try {
-      result = this.db.transaction(fn).immediate();
+      result = this.db
+        .transaction(() => {
+          const done = fn();
+          this.flushDeferred();
+          return done;
+        })
+        .immediate();
     } catch (error) {
       this.rollbacks += 1;
       throw error;
@@ -68,12 +75,29 @@ export class NodeSqlConnection implements SqlConnection {
     return result;
   }
 
+  deferWrites(flush: (connection: SqlConnection) => void): void {
+    this.deferred.add(flush);
+  }
+
+  private flushDeferred(): void {
+    for (const flush of this.deferred) flush(this);
+  }
+
   savepoint<T>(fn: () => T): T {
     if (!this.db.inTransaction) throw new Error("a savepoint needs an open transaction");
+    try {
+      this.flushDeferred();
+    } catch (error) {
+      // what failed to land belongs to changes made before this savepoint: none of them may commit
+      this.rollbacks += 1;
+      if (this.db.inTransaction) this.statement("ROLLBACK").run();
+      throw error;
+    }
     // cached statements rather than better-sqlite3's transaction wrapper, built anew per call (~5 µs a write)
     this.statement("SAVEPOINT write").run();
     try {
       const result = fn();
+      this.flushDeferred();
       this.statement("RELEASE write").run();
       return result;
     } catch (error) {
