@@ -1,5 +1,5 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|refused|read|health|hello|work] [--warm 8000] [--requests 4000]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|keyed|refused|read|health|hello|work] [--warm 8000] [--requests 4000]
 // On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
 // what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
 // directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
@@ -10,8 +10,9 @@
 // batch sizes and GC timing vary between runs: one build's payments counted 718k in a run made alone,
 // then 665k and 985k in runs made two at a time (another build: 821k alone, 802k two at a time), so
 // compare runs made one after another on an otherwise idle machine. `work` is deterministic (32
-// payments a commit, no HTTP): the measure for a change to a payment's own work. `read`: an
-// authenticated GET of a business (no statement: admission and business rows are cached). The warm-up is long because V8 keeps optimising for
+// payments a commit, no HTTP): the measure for a change to a payment's own work. `keyed`: payments
+// with a new Idempotency-Key each. `read`: an authenticated GET of a business (no statement: admission
+// and business rows are cached). The warm-up is long because V8 keeps optimising for
 // thousands of payments (--trace-opt on the server: 408 functions optimised in the first 2,000
 // payments, 140 in the next 6,000, ~15 per 6,000 after that); in the 6,000 payments after a warm-up of
 // 2,000, 95k of the 832k instructions a payment counted were still TurboFan compiling (callgrind, per
@@ -28,7 +29,7 @@ import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServ
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
-if (!["payment", "refused", "read", "health", "hello", "work"].includes(scenario)) throw new Error("--scenario is payment, refused, read, health, hello or work");
+if (!["payment", "keyed", "refused", "read", "health", "hello", "work"].includes(scenario)) throw new Error("--scenario is payment, keyed, refused, read, health, hello or work");
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
 
@@ -82,6 +83,7 @@ async function countServerWindow() {
       target = {
         payment: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201 },
         refused: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: 5 }), status: 400 },
+        keyed: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201, requests: [{ setupRequest: (r) => ({ ...r, headers: { ...r.headers, "idempotency-key": crypto.randomUUID() } }) }] },
         read: { url: `${server.url}/api/v1${base}`, status: 200 },
         health: { url: `${server.url}/health`, status: 200 },
       }[scenario];

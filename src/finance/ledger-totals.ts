@@ -46,19 +46,27 @@ function totalsOf(db: Db): Totals {
  */
 export function addEntryToTotals(db: Db, date: string, lines: readonly PricedLine[]): boolean {
   const totals = totalsOf(db);
-  const debits = new Map<string, bigint>();
+  // one currency is the usual entry: its debits, and their base amounts under '*' (no currency code)
+  const currency = lines[0]!.currency;
+  let debit = 0n;
   let base = 0n;
+  let mixed = false;
   for (const line of lines) {
-    debits.set(line.currency, (debits.get(line.currency) ?? 0n) + line.debit);
+    if (line.currency === currency) debit += line.debit;
+    else mixed = true;
     base += line.baseDebit;
   }
-  // '*' is no currency code (those are three letters)
+  const debits = new Map<string, bigint>([[currency, debit]]);
+  if (mixed) {
+    for (const line of lines) if (line.currency !== currency) debits.set(line.currency, (debits.get(line.currency) ?? 0n) + line.debit);
+  }
   debits.set("*", base);
-  for (const [currency, debit] of debits) if (BigInt(totals.lifetime.get(currency) ?? 0) + debit > CAPACITY) return false;
+  for (const [code, added] of debits) if (BigInt(totals.lifetime.get(code) ?? 0) + added > CAPACITY) return false;
   // within the capacity every sum below stays exact
-  for (const [currency, debit] of debits) {
-    totals.lifetime.set(currency, (totals.lifetime.get(currency) ?? 0) + Number(debit));
-    totals.debits.set(currency, (totals.debits.get(currency) ?? 0) + Number(debit));
+  for (const [code, added] of debits) {
+    const n = Number(added);
+    totals.lifetime.set(code, (totals.lifetime.get(code) ?? 0) + n);
+    totals.debits.set(code, (totals.debits.get(code) ?? 0) + n);
   }
   for (const line of lines) {
     // ids, dates and currency codes hold no spaces
@@ -86,6 +94,12 @@ export function addEntryToTotals(db: Db, date: string, lines: readonly PricedLin
   return true;
 }
 
+/** The upsert of `rows` lifetime totals, its text made once per number of rows. */
+const upserts: string[] = [];
+const addToLifetimeTotals = (rows: number) =>
+  (upserts[rows] ??= `INSERT INTO ledger_totals (currency, debit) VALUES ${Array.from({ length: rows }, () => "(?, ?)").join(", ")}
+   ON CONFLICT (currency) DO UPDATE SET debit = debit + excluded.debit`);
+
 /** Writes the increments not written yet, inside the savepoint or transaction they belong to. */
 function writeTotals(connection: SqlConnection): void {
   const totals = kept.get(connection);
@@ -108,11 +122,7 @@ function writeTotals(connection: SqlConnection): void {
   if (totals.debits.size > 0) {
     const params: (string | number)[] = [];
     for (const [currency, debit] of totals.debits) params.push(currency, debit);
-    db.run(
-      `INSERT INTO ledger_totals (currency, debit) VALUES ${Array.from({ length: totals.debits.size }, () => "(?, ?)").join(", ")}
-       ON CONFLICT (currency) DO UPDATE SET debit = debit + excluded.debit`,
-      ...params,
-    );
+    db.run(addToLifetimeTotals(totals.debits.size), ...params);
   }
   // new maps rather than clear() (decision 0009)
   totals.days = new Map();
