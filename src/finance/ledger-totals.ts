@@ -46,20 +46,13 @@ function totalsOf(db: Db): Totals {
  */
 export function addEntryToTotals(db: Db, date: string, lines: readonly PricedLine[]): boolean {
   const totals = totalsOf(db);
-  // one currency is the usual entry: its debits, and their base amounts under '*' (no currency code)
-  const currency = lines[0]!.currency;
-  let debit = 0n;
+  const debits = new Map<string, bigint>();
   let base = 0n;
-  let mixed = false;
   for (const line of lines) {
-    if (line.currency === currency) debit += line.debit;
-    else mixed = true;
+    debits.set(line.currency, (debits.get(line.currency) ?? 0n) + line.debit);
     base += line.baseDebit;
   }
-  const debits = new Map<string, bigint>([[currency, debit]]);
-  if (mixed) {
-    for (const line of lines) if (line.currency !== currency) debits.set(line.currency, (debits.get(line.currency) ?? 0n) + line.debit);
-  }
+  // '*' is no currency code (those are three letters)
   debits.set("*", base);
   for (const [code, added] of debits) if (BigInt(totals.lifetime.get(code) ?? 0) + added > CAPACITY) return false;
   // within the capacity every sum below stays exact
