@@ -1,29 +1,22 @@
 import fc from "fast-check";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Db, DbMeter, migrate } from "../platform/sql.js";
-import { loadMigrations, NodeSqlConnection } from "../runtime/node/sqlite.js";
+import { temporaryBusinessDatabases } from "../../test/support/database.js";
+import { Db, DbMeter } from "../platform/sql.js";
+import type { NodeSqlConnection } from "../runtime/node/sqlite.js";
 import type { PricedLine } from "./ledger.js";
 import { addEntryToTotals } from "./ledger-totals.js";
 import { insertEntry } from "./store.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const databases = temporaryBusinessDatabases();
+afterEach(() => databases.removeAll());
 
 const ACCOUNTS = ["acc_cash", "acc_bank", "acc_rent", "acc_sales"];
 const CURRENCIES = ["USD", "EUR", "JPY"];
 const DATES = ["2026-01-01", "2026-01-02", "2026-02-01"];
 
-/** A business database on a temporary file, migrated as the server migrates one, with a few accounts. */
+/** A business database with a few accounts of its own. */
 function business(): NodeSqlConnection {
-  const dir = mkdtempSync(join(tmpdir(), "coreflow-ledger-totals-"));
-  dirs.push(dir);
-  const connection = new NodeSqlConnection(join(dir, "b.db"), "NORMAL");
-  migrate(connection, loadMigrations(resolve("migrations/business")));
+  const connection = databases.open();
   ACCOUNTS.forEach((id, i) => {
     connection
       .statement("INSERT INTO accounts (id, code, name, type, created_at, updated_at) VALUES (?, ?, ?, 'asset', '2026-01-01', '2026-01-01')")

@@ -1,28 +1,12 @@
 import fc from "fast-check";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Db, DbMeter, migrate } from "../platform/sql.js";
-import { loadMigrations, NodeSqlConnection } from "../runtime/node/sqlite.js";
+import { temporaryBusinessDatabases } from "../../test/support/database.js";
+import { Db, DbMeter } from "../platform/sql.js";
+import type { NodeSqlConnection } from "../runtime/node/sqlite.js";
 import * as store from "./store.js";
 
-const dirs: string[] = [];
-const connections: NodeSqlConnection[] = [];
-afterEach(() => {
-  for (const c of connections.splice(0)) c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/** A business database on a temporary file, migrated as the server migrates one. */
-function business(): NodeSqlConnection {
-  const dir = mkdtempSync(join(tmpdir(), "coreflow-finance-store-"));
-  dirs.push(dir);
-  const connection = new NodeSqlConnection(join(dir, "b.db"), "NORMAL");
-  connections.push(connection);
-  migrate(connection, loadMigrations(resolve("migrations/business")));
-  return connection;
-}
+const databases = temporaryBusinessDatabases();
+afterEach(() => databases.removeAll());
 
 const invoiceRow = (id: string, total: number): store.InvoiceRow => ({
   id,
@@ -73,7 +57,7 @@ describe("the invoices kept per open database", () => {
     );
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 120 }), (steps) => {
-        const connection = business();
+        const connection = databases.open();
         const db = new Db(connection, new DbMeter());
         const ids = Array.from({ length: count }, (_, i) => `inv_${i}`);
         connection.transaction(() => {
