@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { allPages, type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
+import { issueInvoice } from "./support/portfolio.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 // A business's storage quota (BUSINESS_MAX_MB) fails writes exactly as a full disk does (SQLITE_FULL).
@@ -34,10 +35,8 @@ describe("a full disk or storage quota", () => {
 
     // an issued invoice paid a cent at a time alongside: a payment whose commit the quota refuses must
     // leave no trace, in the database or in what the server keeps of the invoice in memory
-    const customer = (await api.post(`${base}/companies`, { name: "Customer" }, { token })).body.id;
-    const lines = [{ description: "Work", quantity: "1", unitPrice: 1_000_000, taxRate: "0" }];
-    const invoice = (await api.post(`${base}/invoices`, { customerId: customer, currency: "USD", issueDate: "2026-01-01", dueDate: "2026-01-31", lines }, { token })).body.id;
-    expect((await api.post(`${base}/invoices/${invoice}/issue`, undefined, { token })).status).toBe(200);
+    const customer = await createCustomer(api, token, businessId);
+    const invoice = await issueInvoice(api, token, businessId, customer, "USD", "2026-01-01", "2026-01-31", { description: "Work", quantity: "1", unitPrice: 1_000_000, taxRate: "0" });
     let paid = 0;
 
     const companies = new Set<string>();

@@ -17,6 +17,10 @@ afterAll(async () => {
   removeDataDir(server.dataDir);
 });
 
+/** POSTs `rawBody` as sent (declared JSON) to a business's companies under an Idempotency-Key. */
+const postCompanyRaw = (token: string, businessId: string, rawBody: string, key: string) =>
+  api.request("POST", `/businesses/${businessId}/companies`, { token, rawBody, headers: { "Content-Type": "application/json", "Idempotency-Key": key } });
+
 describe("audit chain", () => {
   it("records every change with actor, action, target and fields, and verifies", async () => {
     const owner = await registerUser(api);
@@ -81,16 +85,15 @@ describe("Idempotency-Key", () => {
   it("takes a repeat whose JSON differs only in key order and spacing as the same request", async () => {
     const owner = await registerUser(api);
     const id = await createBusiness(api, owner.token);
-    const post = (rawBody: string, key: string) =>
-      api.request("POST", `/businesses/${id}/companies`, { token: owner.token, rawBody, headers: { "Content-Type": "application/json", "Idempotency-Key": key } });
-    const first = await post('{"name":"Ordered","tags":["b","a"],"domain":"ordered.example"}', "reordered");
-    const again = await post('{ "domain": "ordered.example",\n  "tags": [ "b", "a" ], "name": "Ordered" }', "reordered");
+    const post = (rawBody: string) => postCompanyRaw(owner.token, id, rawBody, "reordered");
+    const first = await post('{"name":"Ordered","tags":["b","a"],"domain":"ordered.example"}');
+    const again = await post('{ "domain": "ordered.example",\n  "tags": [ "b", "a" ], "name": "Ordered" }');
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.text).toBe(first.text);
     // an array's order is part of the document: another request under the same key
-    const otherOrder = await post('{"name":"Ordered","tags":["a","b"],"domain":"ordered.example"}', "reordered");
+    const otherOrder = await post('{"name":"Ordered","tags":["a","b"],"domain":"ordered.example"}');
     expect(otherOrder.status).toBe(409);
     const companies = await api.get(`/businesses/${id}/companies`, { token: owner.token });
     expect(companies.body.data.map((c: { name: string }) => c.name)).toEqual(["Ordered"]);
@@ -99,12 +102,7 @@ describe("Idempotency-Key", () => {
   it("refuses a body nested 50,000 deep under a key with a 400 (its hash stays bounded), not a 500", async () => {
     const owner = await registerUser(api);
     const id = await createBusiness(api, owner.token);
-    const rawBody = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
-    const refused = await api.request("POST", `/businesses/${id}/companies`, {
-      token: owner.token,
-      rawBody,
-      headers: { "Content-Type": "application/json", "Idempotency-Key": "deep" },
-    });
+    const refused = await postCompanyRaw(owner.token, id, `${"[".repeat(50_000)}${"]".repeat(50_000)}`, "deep");
     expect(refused.status).toBe(400);
     expect(refused.headers.get("content-type")).toContain("application/problem+json");
   });
@@ -113,8 +111,7 @@ describe("Idempotency-Key", () => {
     const owner = await registerUser(api);
     const id = await createBusiness(api, owner.token);
     const sent = '{"name":"Kept","domain":"kept.example"}';
-    const post = (rawBody: string) =>
-      api.request("POST", `/businesses/${id}/companies`, { token: owner.token, rawBody, headers: { "Content-Type": "application/json", "Idempotency-Key": "kept" } });
+    const post = (rawBody: string) => postCompanyRaw(owner.token, id, rawBody, "kept");
     expect((await post(sent)).status).toBe(201);
     // the record as the server kept it until then: the hash of the bytes as sent
     const db = new Database(join(server.dataDir, "businesses", `${id}.db`));
