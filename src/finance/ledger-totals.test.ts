@@ -134,4 +134,29 @@ describe("the ledger's cached totals", () => {
       { numRuns: 60 },
     );
   });
+
+  it("take the whole transaction with them when writing them before a savepoint fails, even if a retry would pass", () => {
+    const connection = business();
+    const db = new Db(connection, new DbMeter());
+    const rent = { date: "2026-01-01", debitAccount: "acc_rent", creditAccount: "acc_cash", currency: "USD", amount: 100, rate: 1 };
+    connection.transaction(() => post(db, rent));
+    const lifetime = connection.statement("SELECT debit FROM ledger_totals WHERE currency = 'USD'");
+    const setLifetime = connection.statement("UPDATE ledger_totals SET debit = ? WHERE currency = 'USD'");
+    expect(() =>
+      connection.transaction(() => {
+        post(db, rent);
+        // behind the module's back, so that writing its pending totals fails once (the table's CHECK),
+        // after the day's row has already been added
+        const before = (lifetime.get() as { debit: number }).debit;
+        setLifetime.run(Number.MAX_SAFE_INTEGER);
+        expect(() => connection.savepoint(() => undefined)).toThrow(/CHECK constraint failed/);
+        expect(connection.inTransaction).toBe(false);
+        // what would let a retry of the same writes pass
+        setLifetime.run(before);
+      }),
+    ).toThrow(/no transaction is active/);
+    // the first entry alone, its day counted once
+    expect(connection.statement("SELECT COUNT(*) AS n FROM postings").get()).toEqual({ n: 2 });
+    expect(cached(connection)).toEqual(fromPostings(connection));
+  });
 });
