@@ -63,8 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Every request under /api/v1: who is calling, then the JSON body read as strict UTF-8. Integer minor
   // units and decimal strings: a number written with a fraction or exponent is refused before JSON.parse
   // can round it away (1.0000000000000001 → 1); agents take free-form JSON of their own.
-  const admitAndRead = async (c: AppContext, next: Next) => {
-    const path = c.req.path;
+  const admitAndRead = async (c: AppContext, path: string, next: Next) => {
     if (!PUBLIC_API.has(path)) await admit(c);
     const method = c.req.method;
     if ((method !== "POST" && method !== "PATCH" && method !== "PUT") || !c.req.header("Content-Type")?.includes("json")) return next();
@@ -84,7 +83,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // delivers more than it declares).
   app.use("/api/*", async (c, next) => {
     const path = c.req.path;
-    const proceed = path === "/api/v1" || path.startsWith("/api/v1/") ? () => admitAndRead(c, next) : next;
+    const proceed = path === "/api/v1" || path.startsWith("/api/v1/") ? () => admitAndRead(c, path, next) : next;
     const declared = c.req.header("Content-Length");
     // a GET's body is never read, but one declared over the limit is refused like any other
     if (c.req.method === "GET" || c.req.method === "HEAD") return declared !== undefined && Number(declared) > MAX_BODY_BYTES ? tooLarge() : proceed();
