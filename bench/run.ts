@@ -16,7 +16,7 @@ import { MetricsClient, ScenarioMetrics } from "./lib/metrics.js";
 import { openLoop } from "./lib/open-loop.js";
 import { fmt, Progress } from "./lib/progress.js";
 import { type Environment, type Report, renderMarkdown, summarizeTargets } from "./lib/report.js";
-import { healthThroughput, type RunSettings, type Scenario, type ScenarioContext, type ScenarioOutcome } from "./lib/scenario.js";
+import { FLOOR_SCENARIO, healthThroughput, type RunSettings, type Scenario, type ScenarioContext, type ScenarioOutcome } from "./lib/scenario.js";
 import { type StartedServer, startServer } from "./lib/server.js";
 import { evaluateTargets, loadTargets } from "./lib/targets.js";
 import type { Check, ScenarioResult, TargetDefinition } from "./lib/types.js";
@@ -53,7 +53,8 @@ function selectScenarios(names: string[] | null): Scenario<any>[] {
 
 function buildResult(scenario: Scenario<any>, outcome: ScenarioOutcome, metrics: ScenarioMetrics, previous: ReadonlyMap<string, ScenarioResult>): ScenarioResult {
   const load = outcome.load;
-  const server = metrics.result();
+  // the floor's load went to a bare server of its own: the idle CoreFlow360 process's figures say nothing
+  const server = scenario.name === FLOOR_SCENARIO ? null : metrics.result();
   const health = healthThroughput(previous);
   const mode = outcome.mode ?? load.mode;
   // a ratio to /health only means something for another maximum-throughput (closed-loop) measurement
@@ -64,9 +65,14 @@ function buildResult(scenario: Scenario<any>, outcome: ScenarioOutcome, metrics:
   }
   const notMeasured: Record<string, string> = { ...(outcome.notMeasured ?? {}) };
   if (server?.cacheHitRate == null) notMeasured.cacheHitRate = metrics.cacheNote ?? "not measured";
-  if (!server) notMeasured.server = `not measured: /metrics could not be read (${metrics.failure ?? "unknown reason"})`;
+  if (scenario.name === FLOOR_SCENARIO) notMeasured.server = "not CoreFlow360: the load went to a bare server of its own (its CPU is extra.cpuMicrosPerRequest)";
+  else if (!server) notMeasured.server = `not measured: /metrics could not be read (${metrics.failure ?? "unknown reason"})`;
   const l = load.latency;
   const round = (n: number) => Math.round(n * 100) / 100;
+  // the server's CPU per request as a multiple of the machine's floor, measured in the same run
+  const floor = previous.get("floor")?.extra.cpuMicrosPerRequest;
+  const extra = { ...outcome.extra };
+  if (typeof floor === "number" && floor > 0 && server?.cpuMicrosPerRequest != null) extra.cpuTimesFloor = round(server.cpuMicrosPerRequest / floor);
   return {
     name: scenario.name,
     title: scenario.title,
@@ -92,7 +98,7 @@ function buildResult(scenario: Scenario<any>, outcome: ScenarioOutcome, metrics:
     connectionsServed: load.connectionsServed,
     responses5xx: Object.entries(load.statusCounts).reduce((n, [status, count]) => (Number(status) >= 500 ? n + count : n), 0),
     steps: outcome.steps ?? {},
-    extra: outcome.extra ?? {},
+    extra,
     checks,
     checksFailed: checks.length === 0 ? null : checks.filter((c) => !c.ok).length,
     notMeasured,
@@ -100,9 +106,16 @@ function buildResult(scenario: Scenario<any>, outcome: ScenarioOutcome, metrics:
   };
 }
 
+/** Server CPU per request where a scenario's figure is that (the ledger writes), with its multiple of the floor. */
+function cpuNote(r: ScenarioResult): string {
+  if (r.name === "floor") return typeof r.extra.cpuMicrosPerRequest === "number" ? `  CPU ${r.extra.cpuMicrosPerRequest} µs/request` : "";
+  if (typeof r.extra.cpuTimesFloor !== "number" || !r.server?.cpuMicrosPerRequest) return "";
+  return `  CPU ${r.server.cpuMicrosPerRequest} µs/request = ${r.extra.cpuTimesFloor}× floor`;
+}
+
 function oneLine(r: ScenarioResult): string {
   const l = r.latency;
-  return `  ${r.name.padEnd(16)} ${`${fmt.num(r.throughput)}/s`.padStart(12)}  p50 ${fmt.ms(l?.p50).padStart(9)}  p99 ${fmt.ms(l?.p99).padStart(9)}  errors ${fmt.pct(r.errorRate)}${r.ratioToHealth !== null && r.name !== "health" ? `  ×health ${(r.ratioToHealth * 100).toFixed(1)} %` : ""}${r.checksFailed ? `  ❌ ${r.checksFailed} check(s) failed` : ""}`;
+  return `  ${r.name.padEnd(16)} ${`${fmt.num(r.throughput)}/s`.padStart(12)}  p50 ${fmt.ms(l?.p50).padStart(9)}  p99 ${fmt.ms(l?.p99).padStart(9)}  errors ${fmt.pct(r.errorRate)}${r.ratioToHealth !== null && r.name !== "health" ? `  ×health ${(r.ratioToHealth * 100).toFixed(1)} %` : ""}${cpuNote(r)}${r.checksFailed ? `  ❌ ${r.checksFailed} check(s) failed` : ""}`;
 }
 
 async function main(): Promise<0 | 1 | 2> {

@@ -2,6 +2,7 @@
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /**
  * Resolves once the server logs "listening"; `stop()` sends SIGTERM and waits for the exit.
@@ -80,14 +81,9 @@ export async function startBare(source, wrapper = []) {
   };
 }
 
-/** The baseline of the benchmarks: a bare node:http server answering "hello". */
+/** The baseline of the benchmarks: a bare node:http server answering "hello" (scripts/hello-server.mjs). */
 export function startHello(wrapper = []) {
-  return startBare(
-    `import { createServer } from "node:http";
-    const server = createServer((q, s) => { s.writeHead(200, { "content-type": "text/plain" }); s.end("hello"); })
-      .listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));`,
-    wrapper,
-  );
+  return startBare(`await import(${JSON.stringify(pathToFileURL(resolve("scripts/hello-server.mjs")).href)});`, wrapper);
 }
 
 /** A payment's work behind a bare node:http server (serveBarePayments of scripts/bench-payments-work.ts). */

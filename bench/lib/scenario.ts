@@ -20,6 +20,9 @@ export interface RunSettings {
   businesses: number;
 }
 
+/** The scenario that loads a bare server of its own (the machine's floor): no target is about it. */
+export const FLOOR_SCENARIO = "floor";
+
 export interface ScenarioContext {
   /** http://127.0.0.1:<port> */
   origin: string;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ScenarioResult, TargetDefinition, TargetResult } from "./types.js";
+import { FLOOR_SCENARIO } from "./scenario.js";
 
 export function loadTargets(file: string): TargetDefinition[] {
   const parsed = JSON.parse(readFileSync(file, "utf8")) as { targets?: TargetDefinition[] };
@@ -39,7 +40,8 @@ export function evaluateTargets(
 ): TargetResult[] {
   const byName = new Map(results.map((r) => [r.name, r]));
   return definitions.map((def) => {
-    const names = def.scenarios === "*" ? results.map((r) => r.name) : Array.isArray(def.scenarios) ? def.scenarios : [def.scenarios];
+    // "*": every scenario of CoreFlow360, not the machine's floor
+    const names = def.scenarios === "*" ? results.filter((r) => r.name !== FLOOR_SCENARIO).map((r) => r.name) : Array.isArray(def.scenarios) ? def.scenarios : [def.scenarios];
     const measured: Array<{ scenario: string; value: number }> = [];
     const missing: Array<{ name: string; reason: string }> = [];
     for (const name of names) {
