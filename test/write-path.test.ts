@@ -206,9 +206,25 @@ describe("HTTP conventions", () => {
     const res = await api.get(`/businesses/${id}`, { token: owner.token, headers: { "X-Request-Id": "trace-123" } });
     expect(res.headers.get("x-request-id")).toBe("trace-123");
     expect(res.headers.get("server-timing")).toMatch(/db;dur=[\d.]+;desc="\d+ statements"/);
+    // an API answer: OWASP's REST set, none of the headers that only mean something for a rendered page
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+    expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d+; includeSubDomains$/);
+    for (const pageOnly of ["referrer-policy", "cross-origin-opener-policy", "x-xss-protection", "x-download-options"]) {
+      expect(res.headers.get(pageOnly), pageOnly).toBeNull();
+    }
     expect((await api.get("/health")).headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    // the API reference, a page: its own content policy (its script and styles) and the document headers too
+    const page = await fetch(`${server.url}/api/docs`);
+    await page.text();
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(page.headers.get("content-security-policy")?.match(/default-src/g)).toHaveLength(1);
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(page.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
   });
 
   it("answers malformed JSON 400, non-JSON 415 and huge bodies 413, all as problem+json", async () => {

@@ -18,6 +18,7 @@ import type { AppContext, AppDeps, AppEnv } from "./context.js";
 import { DOCS_HTML, DOCS_SCRIPT } from "./docs-page.js";
 import { problemResponse, toProblemResponse, validationHook } from "./errors.js";
 import { fractionalNumberPath } from "./json-numbers.js";
+import { DOCUMENT_HEADERS } from "./response-headers.js";
 import { describeHeaders, type OpenAPIDocument } from "./openapi-headers.js";
 import { admitCaller, businessScope, readmission, requestContext } from "./pipeline.js";
 import { assertIdentityCoding, readUtf8Body } from "./request-body.js";
@@ -137,7 +138,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (token && !timingSafeEqual(c.req.header("Authorization") ?? "", `Bearer ${token}`)) throw unauthorized();
     return c.text(deps.metrics.render(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
   });
-  app.get("/api/docs", (c) => c.html(DOCS_HTML));
+  // the one page a browser renders: its own content policy and the document headers (an answer's own headers win)
+  app.get("/api/docs", (c) => c.html(DOCS_HTML, 200, DOCUMENT_HEADERS));
   app.get("/api/docs/docs.js", (c) => c.body(DOCS_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8" }));
 
   app.notFound(() => problemResponse(new ProblemError(404, "not-found", "No such route.")));
