@@ -23,6 +23,7 @@ import { describeHeaders, type OpenAPIDocument } from "./openapi-headers.js";
 import { admitCaller, businessScope, readmission, requestContext } from "./pipeline.js";
 import { assertIdentityCoding, readUtf8Body } from "./request-body.js";
 import { SegmentRouter } from "./router.js";
+import { checkWithPlainResults } from "./validation.js";
 
 export const API_VERSION = "0.1.0";
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -130,6 +131,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     );
     return c.json(document);
   });
+  checkWithPlainResults(api);
   app.route("/api/v1", api);
 
   app.get("/health", (c) => c.json({ status: "ok" }));

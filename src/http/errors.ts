@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
 import { type FieldError, ProblemError } from "../platform/problem.js";
 import type { AppEnv } from "./context.js";
+import type { Refusal } from "./validation.js";
 
 export function problemResponse(error: ProblemError): Response {
   return new Response(JSON.stringify(error.toProblem()), {
@@ -11,7 +11,7 @@ export function problemResponse(error: ProblemError): Response {
   });
 }
 
-export function fieldErrors(error: ZodError, target: string): FieldError[] {
+export function fieldErrors(error: Refusal, target: string): FieldError[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join(".");
     const prefix = target === "json" ? "" : `${target}.`;
@@ -24,7 +24,7 @@ export function fieldErrors(error: ZodError, target: string): FieldError[] {
 
 /** The validation hook for every route: a clear 400 with the path of each bad field. */
 export function validationHook(
-  result: { success: true } | { success: false; error: ZodError; target?: string },
+  result: { success: true } | { success: false; error: Refusal; target?: string },
   _c: Context<AppEnv>,
 ): void {
   if (!result.success) {
