@@ -4,21 +4,44 @@
  */
 type Labels = Record<string, string>;
 
-const renderedKeys = new Map<string, string>();
-
-/** The label set in exposition format; memoised, because the same few sets recur on every request. */
-function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels);
-  if (keys.length === 0) return "";
-  let raw = "";
-  for (const k of keys) raw += `${k}\u0000${labels[k]}\u0001`;
-  let key = renderedKeys.get(raw);
-  if (key === undefined) {
-    key = keys.map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
-    if (renderedKeys.size < 10_000) renderedKeys.set(raw, key);
-  }
-  return key;
+/**
+ * Label sets already rendered, found by walking name → value → name → value: the same few sets recur on
+ * every request, and walking costs a few lookups where a concatenated key cost its strings every time.
+ */
+interface RenderedLabels {
+  readonly next: Map<string, RenderedLabels>;
+  rendered?: string;
 }
+const renderedLabels: RenderedLabels = { next: new Map() };
+/** Steps kept, at most: label values come from routes and statuses, but nothing unbounded may grow a map. */
+const MAX_RENDERED_STEPS = 20_000;
+let renderedSteps = 0;
+
+/** The label set in exposition format. */
+function labelKey(labels: Labels): string {
+  let node: RenderedLabels | undefined = renderedLabels;
+  for (const name in labels) {
+    node = step(step(node, name), labels[name]!);
+  }
+  if (!node) return render(labels);
+  return (node.rendered ??= render(labels));
+}
+
+function step(node: RenderedLabels | undefined, part: string): RenderedLabels | undefined {
+  if (!node) return undefined;
+  let next = node.next.get(part);
+  if (!next && renderedSteps < MAX_RENDERED_STEPS) {
+    next = { next: new Map() };
+    node.next.set(part, next);
+    renderedSteps += 1;
+  }
+  return next;
+}
+
+const render = (labels: Labels): string =>
+  Object.keys(labels)
+    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .join(",");
 
 interface Metric {
   render(): string;
