@@ -24,7 +24,8 @@ function labelKey(labels: Labels): string {
     node = step(step(node, name), labels[name]!);
   }
   if (!node) return render(labels);
-  return (node.rendered ??= render(labels));
+  node.rendered ??= render(labels);
+  return node.rendered;
 }
 
 function step(node: RenderedLabels | undefined, part: string): RenderedLabels | undefined {
