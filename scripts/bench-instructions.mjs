@@ -1,5 +1,5 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|keyed|refused|read|health|hello|work] [--warm 8000] [--requests 4000]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|work] [--warm 8000] [--requests 4000]
 // On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
 // what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
 // directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
@@ -11,8 +11,8 @@
 // then 665k and 985k in runs made two at a time (another build: 821k alone, 802k two at a time), so
 // compare runs made one after another on an otherwise idle machine. `work` is deterministic (32
 // payments a commit, no HTTP): the measure for a change to a payment's own work. `keyed`: payments
-// with a new Idempotency-Key each. `read`: an authenticated GET of a business (no statement: admission
-// and business rows are cached). The warm-up is long because V8 keeps optimising for
+// with a new Idempotency-Key each; `journal`: journal entries of two lines (rent against payables);
+// `read`: an authenticated GET of a business (no statement: admission and business rows are cached). The warm-up is long because V8 keeps optimising for
 // thousands of payments (--trace-opt on the server: 408 functions optimised in the first 2,000
 // payments, 140 in the next 6,000, ~15 per 6,000 after that); in the 6,000 payments after a warm-up of
 // 2,000, 95k of the 832k instructions a payment counted were still TurboFan compiling (callgrind, per
@@ -29,7 +29,7 @@ import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServ
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
-if (!["payment", "keyed", "refused", "read", "health", "hello", "work"].includes(scenario)) throw new Error("--scenario is payment, keyed, refused, read, health, hello or work");
+if (!["payment", "journal", "keyed", "refused", "read", "health", "hello", "work"].includes(scenario)) throw new Error("--scenario is payment, journal, keyed, refused, read, health, hello or work");
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
 
@@ -78,11 +78,20 @@ async function countServerWindow() {
       target = { url: server.url, status: 200 };
     } else {
       server = await startBuiltServer(join(dir, "data"), { WAL_CHECKPOINT_MB: "0" }, { wrapper, startLimitMs: 180_000 });
-      const { token, base, invoice } = await payableInvoice(apiCaller(server.url), "Instructions bench");
+      const call = apiCaller(server.url);
+      const { token, base, invoice } = await payableInvoice(call, "Instructions bench");
+      const accounts = scenario === "journal" ? (await call("GET", `${base}/accounts?limit=200`, undefined, token)).data : [];
+      const account = (code) => accounts.find((a) => a.code === code)?.id;
       const payments = `${server.url}/api/v1${base}/payments`;
       target = {
         payment: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201 },
         refused: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: 5 }), status: 400 },
+        journal: {
+          url: `${server.url}/api/v1${base}/journal-entries`,
+          method: "POST",
+          body: JSON.stringify({ date: "2026-01-03", memo: "Rent", lines: [{ accountId: account("6200"), debit: 100 }, { accountId: account("2000"), credit: 100 }] }),
+          status: 201,
+        },
         keyed: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201, requests: [{ setupRequest: (r) => ({ ...r, headers: { ...r.headers, "idempotency-key": crypto.randomUUID() } }) }] },
         read: { url: `${server.url}/api/v1${base}`, status: 200 },
         health: { url: `${server.url}/health`, status: 200 },

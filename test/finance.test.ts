@@ -629,6 +629,8 @@ describe("multi-currency", () => {
     expect(posted.status, posted.text).toBe(201);
     // 3 cents × 1.5 = 4.5 → 5 cents; split 2/2/1 over the three debits
     expect(posted.body.lines.map((l: any) => [l.baseDebit, l.baseCredit])).toEqual([[2, 0], [2, 0], [1, 0], [0, 5]]);
+    // the answer is built from the lines as posted: it shows what the ledger holds
+    expect((await api.get(`${s.base}/journal-entries/${posted.body.id}`, { token: s.token })).body).toEqual(posted.body);
     // a EUR-only account refuses another currency
     const wrong = await api.post(`${s.base}/journal-entries`, { date: "2025-07-01", lines: [line(eurCash.body.id, 100, 0, { currency: "USD" }), line(equity, 0, 100)] }, { token: s.token });
     expect(wrong.status).toBe(422);

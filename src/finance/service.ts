@@ -287,7 +287,21 @@ export function postEntry(
   return row;
 }
 
-export function entryView(baseCurrency: string, row: store.EntryRow, postings: store.PostingRow[]) {
+/** What an entry's view shows of each posting. */
+type ShownPosting = Pick<store.PostingRow, "account_id" | "currency" | "debit" | "credit" | "base_debit" | "base_credit">;
+
+/** The postings insertEntry writes for these lines, in the same order: a posted entry's answer needs no read back. */
+const postingsOf = (lines: readonly PricedLine[]): ShownPosting[] =>
+  lines.map((l) => ({
+    account_id: l.accountId,
+    currency: l.currency,
+    debit: Number(l.debit),
+    credit: Number(l.credit),
+    base_debit: Number(l.baseDebit),
+    base_credit: Number(l.baseCredit),
+  }));
+
+export function entryView(baseCurrency: string, row: store.EntryRow, postings: readonly ShownPosting[]) {
   return {
     id: row.id,
     date: row.date,
@@ -371,7 +385,7 @@ export function createJournalEntry(
     "date",
     accounts,
   );
-  return entryView(scope.baseCurrency, row, store.entryPostings(db, row.seq));
+  return entryView(scope.baseCurrency, row, postingsOf(priced));
 }
 
 const toPriced = (p: store.PostingRow): PricedLine => ({
