@@ -1,5 +1,5 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|work] [--warm 8000] [--requests 4000]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|work|journal-work] [--warm 8000] [--requests 4000]
 // On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
 // what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
 // directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
@@ -10,7 +10,8 @@
 // batch sizes and GC timing vary between runs: one build's payments counted 718k in a run made alone,
 // then 665k and 985k in runs made two at a time (another build: 821k alone, 802k two at a time), so
 // compare runs made one after another on an otherwise idle machine. `work` is deterministic (32
-// payments a commit, no HTTP): the measure for a change to a payment's own work. `keyed`: payments
+// payments a commit, no HTTP): the measure for a change to a payment's own work (`journal-work`: a
+// two-line journal entry's). `keyed`: payments
 // with a new Idempotency-Key each; `journal`: journal entries of two lines (rent against payables);
 // `read`: an authenticated GET of a business (no statement: admission and business rows are cached). The warm-up is long because V8 keeps optimising for
 // thousands of payments (--trace-opt on the server: 408 functions optimised in the first 2,000
@@ -29,7 +30,9 @@ import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServ
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
-if (!["payment", "journal", "keyed", "refused", "read", "health", "hello", "work"].includes(scenario)) throw new Error("--scenario is payment, journal, keyed, refused, read, health, hello or work");
+if (!["payment", "journal", "keyed", "refused", "read", "health", "hello", "work", "journal-work"].includes(scenario)) {
+  throw new Error("--scenario is payment, journal, keyed, refused, read, health, hello, work or journal-work");
+}
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
 
@@ -54,7 +57,8 @@ async function callgrind(args) {
 
 /** Instructions of `count` payments' own work after `warm` of them, in process. */
 async function countWorkInstructions(bundle, count) {
-  const source = `const { benchPaymentWork } = await import(${JSON.stringify(bundle)}); await benchPaymentWork(${count}, 32, ${warm});`;
+  const kind = scenario === "journal-work" ? "journal" : "payment";
+  const source = `const { benchPaymentWork } = await import(${JSON.stringify(bundle)}); await benchPaymentWork(${count}, 32, ${warm}, "${kind}");`;
   return callgrind(["--input-type=module", "-e", source]);
 }
 
@@ -126,7 +130,7 @@ async function control(options, pid) {
 }
 
 let perRequest;
-if (scenario === "work") {
+if (scenario === "work" || scenario === "journal-work") {
   const bundle = await bundlePaymentWork();
   const [small, large] = await Promise.all([countWorkInstructions(bundle, 0), countWorkInstructions(bundle, requests)]);
   perRequest = (large - small) / requests;

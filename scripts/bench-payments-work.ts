@@ -2,7 +2,8 @@
 // finance service's createPayment with its audit entries, events and response body, committed through the
 // same GroupCommit as the server's writes.
 // - benchPaymentWork: in process, `batch` payments to a commit; the CPU time per payment (user + system,
-//   process.cpuUsage) is the floor under what a payment over HTTP can cost on this machine.
+//   process.cpuUsage) is the floor under what a payment over HTTP can cost on this machine. With kind
+//   "journal", two-line journal entries (rent against payables) instead.
 // - serveBarePayments: the same work behind a bare node:http server — no Hono, validation library,
 //   authentication, business scope or metrics; the body read by hand, a fixed bearer token, the answer
 //   with the same headers as the server's. What a payment costs over HTTP with no framework at all.
@@ -11,6 +12,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as finance from "../src/finance/service.js";
+import * as store from "../src/finance/store.js";
 import type { BusinessScope } from "../src/http/context.js";
 import { etagOfText } from "../src/http/resource.js";
 import { SECURITY_HEADERS } from "../src/http/response-headers.js";
@@ -75,6 +77,12 @@ function paymentWorkbench() {
     invoiceId: invoice.id,
     db: () => new Db(handle.connection, new DbMeter()),
     pay: (input: PaymentInput, requestId?: string) => write((scope, rec) => finance.createPayment(scope, rec, input), requestId),
+    /** A manual journal entry of two lines, rent against payables, as POST /journal-entries posts it. */
+    rent: () => {
+      const account = (code: string) => store.findAccountByCode(setup, code)!.id;
+      const input = { date: "2026-01-03", memo: "Rent", lines: [{ accountId: account("6200"), debit: 100, credit: 0 }, { accountId: account("2000"), debit: 0, credit: 100 }] };
+      return write((scope, rec) => finance.createJournalEntry(scope, rec, input));
+    },
     close() {
       handle.release();
       pool.closeAll();
@@ -87,13 +95,14 @@ export async function benchPaymentWork(
   payments: number,
   batch: number,
   warmUp = Math.min(2_000, payments),
+  kind: "payment" | "journal" = "payment",
 ): Promise<{ payments: number; batch: number; cpuMicrosPerPayment: number }> {
   const bench = paymentWorkbench();
   let flush: (() => void) | undefined;
   const commits = new GroupCommit((f) => {
     flush = f;
   });
-  const pay = bench.pay({ invoiceId: bench.invoiceId, amount: 1, date: "2026-01-02" });
+  const pay = kind === "journal" ? bench.rent() : bench.pay({ invoiceId: bench.invoiceId, amount: 1, date: "2026-01-02" });
   const run = async (n: number) => {
     for (let done = 0; done < n; done += batch) {
       const pending = Array.from({ length: Math.min(batch, n - done) }, () => commits.run(bench.db(), pay));
