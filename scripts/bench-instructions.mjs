@@ -1,5 +1,5 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|work|journal-work] [--warm 8000] [--requests 4000]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|work|journal-work] [--warm 8000] [--requests 4000] [--batch 32]
 // On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
 // what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
 // directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
@@ -10,8 +10,8 @@
 // batch sizes and GC timing vary between runs: one build's payments counted 718k in a run made alone,
 // then 665k and 985k in runs made two at a time (another build: 821k alone, 802k two at a time), so
 // compare runs made one after another on an otherwise idle machine. `work` is deterministic (32
-// payments a commit, no HTTP): the measure for a change to a payment's own work (`journal-work`: a
-// two-line journal entry's). `keyed`: payments
+// payments a commit, or `--batch`, no HTTP): the measure for a change to a payment's own work
+// (`journal-work`: a two-line journal entry's). `keyed`: payments
 // with a new Idempotency-Key each; `journal`: journal entries of two lines (rent against payables);
 // `read`: an authenticated GET of a business (no statement: admission and business rows are cached). The warm-up is long because V8 keeps optimising for
 // thousands of payments (--trace-opt on the server: 408 functions optimised in the first 2,000
@@ -35,6 +35,8 @@ if (!["payment", "journal", "keyed", "refused", "read", "health", "hello", "work
 }
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
+/** Writes to a commit in the in-process scenarios (work, journal-work). */
+const batch = numberArg("batch", 32);
 
 /** The instructions callgrind counted, over all threads. */
 const instructionsIn = (file) => [...readFileSync(file, "utf8").matchAll(/^totals: (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
@@ -58,7 +60,7 @@ async function callgrind(args) {
 /** Instructions of `count` payments' own work after `warm` of them, in process. */
 async function countWorkInstructions(bundle, count) {
   const kind = scenario === "journal-work" ? "journal" : "payment";
-  const source = `const { benchPaymentWork } = await import(${JSON.stringify(bundle)}); await benchPaymentWork(${count}, 32, ${warm}, "${kind}");`;
+  const source = `const { benchPaymentWork } = await import(${JSON.stringify(bundle)}); await benchPaymentWork(${count}, ${batch}, ${warm}, "${kind}");`;
   return callgrind(["--input-type=module", "-e", source]);
 }
 
@@ -137,4 +139,5 @@ if (scenario === "work" || scenario === "journal-work") {
 } else {
   perRequest = (await countServerWindow()) / requests;
 }
-console.log(`${scenario}: ${Math.round(perRequest).toLocaleString("en-US")} instructions per request (${requests} after a warm-up of ${warm})`);
+const perCommit = scenario === "work" || scenario === "journal-work" ? `, ${batch} a commit` : "";
+console.log(`${scenario}: ${Math.round(perRequest).toLocaleString("en-US")} instructions per request (${requests} after a warm-up of ${warm}${perCommit})`);
