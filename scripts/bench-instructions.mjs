@@ -1,5 +1,5 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|work|journal-work] [--warm 8000] [--requests 4000] [--batch 32]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|work|journal-work] [--warm 8000] [--requests 4000] [--connections 32] [--batch 32]
 // On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
 // what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
 // directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
@@ -9,7 +9,9 @@
 // checkpoint thread's work is off: WAL_CHECKPOINT_MB=0); system calls are not counted. Concurrency makes
 // batch sizes and GC timing vary between runs: one build's payments counted 718k in a run made alone,
 // then 665k and 985k in runs made two at a time (another build: 821k alone, 802k two at a time), so
-// compare runs made one after another on an otherwise idle machine. `work` is deterministic (32
+// compare runs made one after another on an otherwise idle machine — or load the server over one
+// connection (`--connections 1`): each write then commits alone, and a count repeats (a payment:
+// 912,561, 911,777 and 911,696 in three runs). `work` is deterministic (32
 // payments a commit, or `--batch`, no HTTP): the measure for a change to a payment's own work
 // (`journal-work`: a two-line journal entry's). `keyed`: payments
 // with a new Idempotency-Key each; `journal`: journal entries of two lines (rent against payables);
@@ -35,6 +37,8 @@ if (!["payment", "journal", "keyed", "refused", "read", "health", "hello", "work
 }
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
+/** Connections of the load on a server scenario: with one, each write commits alone and a count repeats. */
+const connections = numberArg("connections", 32);
 /** Writes to a commit in the in-process scenarios (work, journal-work). */
 const batch = numberArg("batch", 32);
 
@@ -107,7 +111,7 @@ async function countServerWindow() {
     const { status, ...options } = target;
     const load = async (count) => {
       const result = await new Promise((done, fail) =>
-        autocannon({ ...options, headers, connections: 32, amount: count, timeout: 120 }, (error, r) => (error ? fail(error) : done(r))),
+        autocannon({ ...options, headers, connections, amount: count, timeout: 120 }, (error, r) => (error ? fail(error) : done(r))),
       );
       const expected = result.statusCodeStats?.[status]?.count ?? 0;
       if (expected !== count || result.errors > 0) throw new Error(`${count - expected} answers other than ${status}, ${result.errors} errors`);
