@@ -70,7 +70,7 @@ function buildResult(scenario: Scenario<any>, outcome: ScenarioOutcome, metrics:
   const l = load.latency;
   const round = (n: number) => Math.round(n * 100) / 100;
   // the server's CPU per request as a multiple of the machine's floor, measured in the same run
-  const floor = previous.get("floor")?.extra.cpuMicrosPerRequest;
+  const floor = previous.get(FLOOR_SCENARIO)?.extra.cpuMicrosPerRequest;
   const extra = { ...outcome.extra };
   if (typeof floor === "number" && floor > 0 && server?.cpuMicrosPerRequest != null) extra.cpuTimesFloor = round(server.cpuMicrosPerRequest / floor);
   return {
@@ -108,7 +108,7 @@ function buildResult(scenario: Scenario<any>, outcome: ScenarioOutcome, metrics:
 
 /** Server CPU per request where a scenario's figure is that (the ledger writes), with its multiple of the floor. */
 function cpuNote(r: ScenarioResult): string {
-  if (r.name === "floor") return typeof r.extra.cpuMicrosPerRequest === "number" ? `  CPU ${r.extra.cpuMicrosPerRequest} µs/request` : "";
+  if (r.name === FLOOR_SCENARIO) return typeof r.extra.cpuMicrosPerRequest === "number" ? `  CPU ${r.extra.cpuMicrosPerRequest} µs/request` : "";
   if (typeof r.extra.cpuTimesFloor !== "number" || !r.server?.cpuMicrosPerRequest) return "";
   return `  CPU ${r.server.cpuMicrosPerRequest} µs/request = ${r.extra.cpuTimesFloor}× floor`;
 }

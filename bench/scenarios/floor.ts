@@ -33,9 +33,9 @@ const helloLoad = (ctx: ScenarioContext, origin: string, seconds: number) =>
  * What any request costs this machine before our code runs: a bare node:http server answering "hello"
  * in a process of its own, loaded like the payments and journal entries that follow it, its CPU per
  * answer read from /proc. The CPU figures of the other scenarios are reported as multiples of it
- * (`cpuTimesFloor`), which compare across machines and across busy and quiet hours where microseconds
- * do not. A fresh process answers its first thousands of requests several times slower, so it is warmed
- * up as the ledger scenarios are, outside the measurement.
+ * (`cpuTimesFloor`): across busy and quiet hours they spread less than microseconds do, though they
+ * spread too (bench/README.md gives a day's figures). A fresh process answers its first thousands of
+ * requests several times slower, so it is warmed up as the ledger scenarios are, outside the measurement.
  */
 const floor: Scenario = {
   name: FLOOR_SCENARIO,
