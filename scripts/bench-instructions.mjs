@@ -28,7 +28,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer, startHello } from "./built-server.mjs";
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
@@ -39,6 +39,8 @@ const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
 /** Connections of the load on a server scenario: with one, each write commits alone and a count repeats. */
 const connections = numberArg("connections", 32);
+/** What the in-process scenarios post (their own work, no HTTP); undefined for the server's. */
+const workKind = { work: "payment", "journal-work": "journal" }[scenario];
 /** Writes to a commit in the in-process scenarios (work, journal-work). */
 const batch = numberArg("batch", 32);
 
@@ -63,8 +65,7 @@ async function callgrind(args) {
 
 /** Instructions of `count` payments' own work after `warm` of them, in process. */
 async function countWorkInstructions(bundle, count) {
-  const kind = scenario === "journal-work" ? "journal" : "payment";
-  const source = `const { benchPaymentWork } = await import(${JSON.stringify(bundle)}); await benchPaymentWork(${count}, ${batch}, ${warm}, "${kind}");`;
+  const source = `const { benchPaymentWork } = await import(${JSON.stringify(bundle)}); await benchPaymentWork(${count}, ${batch}, ${warm}, "${workKind}");`;
   return callgrind(["--input-type=module", "-e", source]);
 }
 
@@ -90,8 +91,7 @@ async function countServerWindow() {
       server = await startBuiltServer(join(dir, "data"), { WAL_CHECKPOINT_MB: "0" }, { wrapper, startLimitMs: 180_000 });
       const call = apiCaller(server.url);
       const { token, base, invoice } = await payableInvoice(call, "Instructions bench");
-      const accounts = scenario === "journal" ? (await call("GET", `${base}/accounts?limit=200`, undefined, token)).data : [];
-      const account = (code) => accounts.find((a) => a.code === code)?.id;
+      const account = await accountsByCode(call, base, token);
       const payments = `${server.url}/api/v1${base}/payments`;
       target = {
         payment: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201 },
@@ -136,12 +136,12 @@ async function control(options, pid) {
 }
 
 let perRequest;
-if (scenario === "work" || scenario === "journal-work") {
+if (workKind) {
   const bundle = await bundlePaymentWork();
   const [small, large] = await Promise.all([countWorkInstructions(bundle, 0), countWorkInstructions(bundle, requests)]);
   perRequest = (large - small) / requests;
 } else {
   perRequest = (await countServerWindow()) / requests;
 }
-const perCommit = scenario === "work" || scenario === "journal-work" ? `, ${batch} a commit` : "";
+const perCommit = workKind ? `, ${batch} a commit` : "";
 console.log(`${scenario}: ${Math.round(perRequest).toLocaleString("en-US")} instructions per request (${requests} after a warm-up of ${warm}${perCommit})`);

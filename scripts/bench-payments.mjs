@@ -23,7 +23,7 @@ import autocannon from "autocannon";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
 
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
@@ -67,8 +67,7 @@ function threadSeconds(pid) {
 const failures = [];
 try {
   const { token, base, invoice } = await payableInvoice(call, "Payments bench");
-  const accounts = (await call("GET", `${base}/accounts?limit=200`, undefined, token)).data;
-  const account = (code) => accounts.find((a) => a.code === code).id;
+  const account = await accountsByCode(call, base, token);
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
   const perRequest = new Map();

@@ -131,6 +131,12 @@ export async function payableInvoice(call, name) {
   return { token, base, invoice };
 }
 
+/** The business's accounts by code: `account("6200")` is the rent account's id. */
+export async function accountsByCode(call, base, token) {
+  const accounts = (await call("GET", `${base}/accounts?limit=200`, undefined, token)).data;
+  return (code) => accounts.find((a) => a.code === code).id;
+}
+
 /** Bundles scripts/bench-payments-work.ts (a payment's own work, in process) and returns the bundle's path. */
 export async function bundlePaymentWork() {
   const outfile = resolve("dist/bench-payments-work.mjs");
