@@ -69,13 +69,17 @@ export class NodeSqlConnection implements SqlConnection {
       this.flushDeferred();
       this.statement("COMMIT").run();
     } catch (error) {
-      this.rollbacks += 1;
-      // a failed COMMIT (a full disk) may have ended the transaction already
-      if (this.db.inTransaction) this.statement("ROLLBACK").run();
+      this.abandon();
       throw error;
     }
     this.checkpointer?.committed(this.file);
     return result;
+  }
+
+  /** Rolls the whole transaction back, counted; a failed COMMIT or a full disk may have ended it already. */
+  private abandon(): void {
+    this.rollbacks += 1;
+    if (this.db.inTransaction) this.statement("ROLLBACK").run();
   }
 
   deferWrites(flush: (connection: SqlConnection) => void): void {
@@ -92,8 +96,7 @@ export class NodeSqlConnection implements SqlConnection {
       this.flushDeferred();
     } catch (error) {
       // what failed to land belongs to changes made before this savepoint: none of them may commit
-      this.rollbacks += 1;
-      if (this.db.inTransaction) this.statement("ROLLBACK").run();
+      this.abandon();
       throw error;
     }
     // cached statements, as for a transaction
