@@ -10,14 +10,15 @@
 // batch sizes and GC timing vary between runs: one build's payments counted 718k in a run made alone,
 // then 665k and 985k in runs made two at a time (another build: 821k alone, 802k two at a time), so
 // compare runs made one after another on an otherwise idle machine — or load the server over one
-// connection (`--connections 1`): each write then commits alone, and a count repeats (a payment:
-// 912,561, 911,777 and 911,696 in three runs). `work` is deterministic (32
-// payments a commit, or `--batch`, no HTTP): the measure for a change to a payment's own work
-// (`journal-work`: a two-line journal entry's). `keyed`: payments
-// with a new Idempotency-Key each; `journal`: journal entries of two lines (rent against payables);
-// `read`: an authenticated GET of a business (no statement: admission and business rows are cached). The warm-up is long because V8 keeps optimising for
-// thousands of payments (--trace-opt on the server: 408 functions optimised in the first 2,000
-// payments, 140 in the next 6,000, ~15 per 6,000 after that); in the 6,000 payments after a warm-up of
+// connection (`--connections 1`): each write then commits alone, and counts stay within ~1.5 % (a
+// payment: 912,561, 911,777, 911,696 and 924,905 in four runs). `work` is the steadiest (32 payments a
+// commit, or `--batch`, no HTTP; the same payment path counted 297,158 and 304,584 hours apart): the
+// measure for a change to a payment's own work (`journal-work`: a two-line journal entry's). `keyed`:
+// payments with a new Idempotency-Key each; `journal`: journal entries of two lines (rent against
+// payables); `read`: an authenticated GET of a business (no statement: admission and business rows are
+// cached). The warm-up is long because V8 keeps optimising for thousands of payments (--trace-opt on
+// the server: 408 functions optimised in the first 2,000 payments, 140 in the next 6,000, ~15 per 6,000
+// after that); in the 6,000 payments after a warm-up of
 // 2,000, 95k of the 832k instructions a payment counted were still TurboFan compiling (callgrind, per
 // function). `hello`: a bare node:http server answering "hello", counted the same way — the floor
 // under any request of ours. `work`: a payment's own work in process, without HTTP, 32 to a commit
