@@ -342,6 +342,12 @@ describe("the ledger's capacity", () => {
     const last = await api.post(`${s.base}/journal-entries`, entry(1, 7_199_254_740_991), { token: s.token });
     expect(last.status, last.text).toBe(201);
     expectProblem(await api.post(`${s.base}/journal-entries`, entry(1, 1), { token: s.token }), 422, "lines");
+    // refused after the entry's rows were written: with a key, the rows are undone and the refusal kept
+    const keyed = { token: s.token, headers: { "Idempotency-Key": "past-capacity" } };
+    expectProblem(await api.post(`${s.base}/journal-entries`, entry(1, 1), keyed), 422, "lines");
+    const repeat = await api.post(`${s.base}/journal-entries`, entry(1, 1), keyed);
+    expectProblem(repeat, 422, "lines");
+    expect(repeat.headers.get("idempotent-replayed")).toBe("true");
     expect(await entries(s)).toHaveLength(5);
     const tb = await api.get(`${s.base}/reports/trial-balance?asOf=2026-12-31`, { token: s.token });
     expect(tb.body.totals).toEqual({ debit: Number.MAX_SAFE_INTEGER, credit: Number.MAX_SAFE_INTEGER });

@@ -6,6 +6,7 @@ import type { AppContext } from "./context.js";
 import { idempotencyClaim, priorResponse, rememberResponse, replay, type StoredAnswer } from "./idempotency.js";
 import { problemResponse } from "./errors.js";
 import { ProblemError } from "../platform/problem.js";
+import { RunInSavepoint } from "../platform/group-commit.js";
 import { etagOfText, jsonResponse } from "./resource.js";
 
 export type { Change, ChangeRecorder } from "../platform/changes.js";
@@ -14,11 +15,12 @@ export type { Change, ChangeRecorder } from "../platform/changes.js";
  * The one way business state changes: the work, its audit entries, its events and its idempotency
  * record commit together in one transaction; events reach live subscribers and the answer reaches the
  * caller only after the commit. Writes to one business that arrive together share a commit (group
- * commit, src/platform/group-commit.ts), each in its own savepoint.
+ * commit, src/platform/group-commit.ts).
  *
  * With an Idempotency-Key, the key's first answer is kept whatever it was: a refusal by the work (a 4xx
- * problem: an overpayment, a missing record) is stored in place of the work's effects, which its own
- * savepoint undoes, so a repeat gets that refusal even if the state has changed since (decision 0004).
+ * problem: an overpayment, a missing record) is stored in place of the work's effects, which a savepoint
+ * undoes when the work wrote before refusing, so a repeat gets that refusal even if the state has
+ * changed since (decision 0004).
  * `stored`: what a repeat is answered with, when it must differ from the first answer (a secret shown once).
  */
 export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
@@ -33,6 +35,27 @@ export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
   let events: BusinessEvent[] = [];
 
   const run = () => work(changeRecorder(scope.db, scope.actor, scope.requestId, at, events));
+  const business = scope.db.connection;
+  // Keyed work runs without a savepoint of its own, as the group commit runs every write: a savepoint
+  // makes SQLite copy each page the work touches and writes the ledger's deferred totals per write. A
+  // refusal before any write has nothing to undo; one after a write asks for a savepoint (RunInSavepoint)
+  // and the work runs again in one, which undoes its writes and keeps the refusal's record.
+  let inSavepoint = false;
+  const runKeyed = (): T => {
+    // the work's own writes, in both databases when it writes the core one, undone if it refuses
+    if (options.coreWrites) return c.get("coreDb").connection.savepoint(() => business.savepoint(run));
+    if (inSavepoint) return business.savepoint(run);
+    const generation = business.generation;
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof ProblemError && error.status < 500 && business.generation !== generation) {
+        inSavepoint = true;
+        throw new RunInSavepoint();
+      }
+      throw error;
+    }
+  };
   // may run twice (a group commit runs the others of a batch again when one write fails): each run
   // starts its own list of events
   const change = (): { prior: StoredAnswer } | { body: T; text: string } | { refused: ProblemError } => {
@@ -42,9 +65,7 @@ export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
     if (prior) return { prior };
     let body: T;
     try {
-      // the work's own writes, in both databases when it writes the core one, undone if it refuses
-      const business = scope.db.connection;
-      body = options.coreWrites ? c.get("coreDb").connection.savepoint(() => business.savepoint(run)) : business.savepoint(run);
+      body = runKeyed();
     } catch (error) {
       if (!(error instanceof ProblemError) || error.status >= 500) throw error;
       events = [];

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NodeSqlConnection } from "../runtime/node/sqlite.js";
-import { GroupCommit } from "./group-commit.js";
+import { GroupCommit, RunInSavepoint } from "./group-commit.js";
 import { Db, DbMeter } from "./sql.js";
 
 const dirs: string[] = [];
@@ -127,6 +127,46 @@ describe("group commit", () => {
     expect(labels(connection)).toEqual(["a", "b", "e", "f", "c", "d"]);
     expect(Object.fromEntries(runs)).toEqual({ c: 2, x: 1, d: 1, y: 1 });
     expect(savepoints).toBe(3);
+    expect(connection.inTransaction).toBe(false);
+  });
+
+  it("runs a write that throws RunInSavepoint again in a savepoint of its own, in either run, and settles it with that run", async () => {
+    const connection = open();
+    const turn = manualTurn();
+    const runs = new Map<string, number>();
+    const insert = (label: string) => {
+      runs.set(label, (runs.get(label) ?? 0) + 1);
+      writer(connection).run("INSERT INTO items (label) VALUES (?)", label);
+      return label;
+    };
+    // As a keyed write does: in the optimistic run it asks for a savepoint (k after writing, j before); in
+    // it, the write takes back what it wrote and leaves a record of its refusal instead.
+    const keyed = (label: string, writesFirst: boolean) => {
+      let asked = false;
+      return turn.commits.run(new Db(connection, new DbMeter()), () => {
+        if (!asked) {
+          if (writesFirst) insert(label);
+          asked = true;
+          throw new RunInSavepoint();
+        }
+        try {
+          return connection.savepoint(() => {
+            insert(label);
+            throw new Error(`${label} refused`);
+          });
+        } catch {
+          return insert(`${label}'s refusal`);
+        }
+      });
+    };
+    const plain = (label: string) => turn.commits.run(new Db(connection, new DbMeter()), () => insert(label));
+    const batch = [plain("a"), keyed("j", false), plain("b"), keyed("k", true)];
+    turn.endTurn();
+    expect(await Promise.all(batch)).toEqual(["a", "j's refusal", "b", "k's refusal"]);
+    expect(labels(connection)).toEqual(["a", "j's refusal", "b", "k's refusal"]);
+    // j asked in the optimistic run, which ended there; in the isolated run a wrote again, and k, first
+    // running there, wrote, asked, and wrote once more in the savepoint it ran again in
+    expect(Object.fromEntries(runs)).toEqual({ a: 2, j: 1, "j's refusal": 1, b: 1, k: 2, "k's refusal": 1 });
     expect(connection.inTransaction).toBe(false);
   });
 

@@ -27,6 +27,17 @@ class WriteFailed extends Error {
   }
 }
 
+/**
+ * Thrown, once, by a write that must take back what it wrote but still leave something behind (a refusal
+ * kept under an Idempotency-Key): it runs again in a savepoint of its own. In a batch's optimistic run
+ * the batch is rolled back and all of it runs again, isolated; in an isolated run, it runs again at once.
+ */
+export class RunInSavepoint extends Error {
+  constructor() {
+    super("the write asks to run again in a savepoint of its own");
+  }
+}
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
@@ -44,6 +55,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * A write that throws before it wrote anything (the usual refusal: checks, then writes) simply fails. One that throws after
  * writing rolls the whole transaction back; it fails alone, and the others run again, each in its own
  * savepoint — so a write's work may run twice, and must keep its effects in the database (or redo them).
+ * A write that throws RunInSavepoint runs again in a savepoint of its own (the others too, when it asked
+ * in the optimistic run).
  * Whether a work wrote is told by `connection.generation`, which every writing statement made through
  * a Db moves: work writes through the Db it was given, never the connection itself.
  * The transaction is opened and committed inside one synchronous flush: no other code can run while
@@ -100,13 +113,21 @@ function runBatch(connection: SqlConnection, pending: Pending[], isolated: boole
           outcomes.push({ ok: true, value: item.work() });
         } catch (error) {
           // refused before writing anything: nothing to undo
-          if (connection.generation === generation && connection.inTransaction) outcomes.push({ ok: false, error });
+          if (connection.generation === generation && connection.inTransaction && !(error instanceof RunInSavepoint)) outcomes.push({ ok: false, error });
           else throw new WriteFailed(index, error);
         }
         return;
       }
       try {
-        outcomes.push({ ok: true, value: connection.savepoint(item.work) });
+        let value: unknown;
+        try {
+          value = connection.savepoint(item.work);
+        } catch (error) {
+          // its savepoint took back what it wrote: it asked for one, and is in one again
+          if (!(error instanceof RunInSavepoint)) throw error;
+          value = connection.savepoint(item.work);
+        }
+        outcomes.push({ ok: true, value });
       } catch (error) {
         if (!connection.inTransaction) throw new BatchRolledBack(error);
         outcomes.push({ ok: false, error });
@@ -125,10 +146,15 @@ function commitBatch(connection: SqlConnection, pending: Pending[], onBatch: (si
       outcomes = runBatch(connection, pending, false);
     } catch (error) {
       if (!(error instanceof WriteFailed)) throw error;
-      // nothing of the batch was kept: the failed write fails alone, the others run again, isolated
-      const others = pending.filter((_, i) => i !== error.index);
-      outcomes = others.length > 0 ? runBatch(connection, others, true) : [];
-      outcomes.splice(error.index, 0, { ok: false, error: error.cause });
+      if (error.cause instanceof RunInSavepoint) {
+        // nothing of the batch was kept: all of it runs again, the write that asked included, isolated
+        outcomes = runBatch(connection, pending, true);
+      } else {
+        // nothing of the batch was kept: the failed write fails alone, the others run again, isolated
+        const others = pending.filter((_, i) => i !== error.index);
+        outcomes = others.length > 0 ? runBatch(connection, others, true) : [];
+        outcomes.splice(error.index, 0, { ok: false, error: error.cause });
+      }
     }
   } catch (error) {
     const cause = error instanceof BatchRolledBack ? error.cause : error;
