@@ -124,6 +124,31 @@ describe("Idempotency-Key", () => {
     expect((await post('{"domain":"kept.example","name":"Kept"}')).status).toBe(409);
   });
 
+  it("looks a key up before validation, also one used before a restart: another body under it is a 409 even when invalid", async () => {
+    let own = await startServer();
+    try {
+      let ownApi = client(own.url);
+      const owner = await registerUser(ownApi);
+      const id = await createBusiness(ownApi, owner.token);
+      const post = (body: unknown, key: string) => ownApi.post(`/businesses/${id}/companies`, body, { token: owner.token, headers: { "Idempotency-Key": key } });
+      expect((await post({ name: "Before" }, "used-before")).status).toBe(201);
+      // a body validation refuses, under a used key and a new one
+      expect((await post({ name: 5 }, "used-before")).status).toBe(409);
+      expect((await post({ name: 5 }, "never-used")).status).toBe(400);
+      await own.stop();
+      own = await startServer({ dataDir: own.dataDir });
+      ownApi = client(own.url);
+      expect((await post({ name: 5 }, "used-before")).status).toBe(409);
+      expect((await post({ name: 5 }, "never-used")).status).toBe(400);
+      const again = await post({ name: "Before" }, "used-before");
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect((await ownApi.get(`/businesses/${id}/companies`, { token: owner.token })).body.data).toHaveLength(1);
+    } finally {
+      await own.stop();
+      removeDataDir(own.dataDir);
+    }
+  });
+
   it("answers a repeat with the first answer's ETag", async () => {
     const owner = await registerUser(api);
     const id = await createBusiness(api, owner.token);

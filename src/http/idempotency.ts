@@ -3,6 +3,7 @@ import { sha256Hex } from "../platform/crypto.js";
 import { badRequest, conflict } from "../platform/problem.js";
 import type { Db, SqlConnection } from "../platform/sql.js";
 import type { AppContext, AppEnv } from "./context.js";
+import { KeyFilter } from "./key-filter.js";
 import { etagOfText, jsonResponse } from "./resource.js";
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -12,6 +13,22 @@ export const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const SWEEP_EVERY = 16;
 const SWEEP_SIZE = 64;
 const storedSinceSweep = new WeakMap<SqlConnection, number>();
+/** Each database's KeyFilter, made at its first keyed request. */
+const filters = new WeakMap<SqlConnection, KeyFilter>();
+
+/**
+ * The database's KeyFilter. Records already there when it is made (by an earlier process) are live
+ * until the newest of them expires: until then it vouches for nothing.
+ */
+function keyFilter(db: Db): KeyFilter {
+  let filter = filters.get(db.connection);
+  if (!filter) {
+    const newest = db.get<{ ms: number | null }>("SELECT max(created_ms) AS ms FROM idempotency_records")?.ms ?? null;
+    filter = new KeyFilter(RETENTION_MS, newest === null ? 0 : newest + RETENTION_MS, Date.now());
+    filters.set(db.connection, filter);
+  }
+  return filter;
+}
 
 export interface IdempotencyClaim {
   principal: string;
@@ -107,6 +124,8 @@ export function priorResponse(db: Db, claim: IdempotencyClaim): StoredAnswer | u
 /** Stored in the same transaction as the change it answers for, so a replay can never re-apply it. */
 export function rememberResponse(db: Db, claim: IdempotencyClaim, status: number, body: string): void {
   const now = Date.now();
+  // a filter made after this finds the record in the table (a transaction never spans two turns)
+  filters.get(db.connection)?.add(claim.principal, claim.key, now);
   // a record still under this key has expired (priorResponse found none alive): it is replaced
   db.run(
     "INSERT OR REPLACE INTO idempotency_records (principal, key, method, path, body_hash, status, response, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -156,7 +175,9 @@ export const idempotencyGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const actor = c.get("scope").actor;
   const claim = { principal: `${actor.type}:${actor.id}`, key, method: c.req.method, path: c.req.path, bodyHash: sha256Hex(canonicalBody(body)), body };
   c.set("idempotency", claim);
-  const prior = priorResponse(c.get("scope").db, claim);
+  const db = c.get("scope").db;
+  // a key no record can be under needs no lookup; the write looks again inside its transaction
+  const prior = keyFilter(db).mayHold(claim.principal, key, Date.now()) ? priorResponse(db, claim) : undefined;
   if (prior) return replay(prior);
   return next();
 };

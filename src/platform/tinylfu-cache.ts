@@ -84,7 +84,8 @@ export function hashKey(key: string): number {
   return mix(h);
 }
 
-function mix(x: number): number {
+/** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+export function mix(x: number): number {
   let h = x >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
