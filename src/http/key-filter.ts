@@ -1,28 +1,64 @@
 import { hashKey, mix } from "../platform/tinylfu-cache.js";
 
-/** Bits of one generation: 128 KiB, ~1 % false positives at 100,000 keys a generation, more past it. */
-const BITS = 1 << 20;
+/** A generation's first layer: 8 KiB, for 4,096 keys; each next one four times larger, up to 512 KiB. */
+const FIRST_BITS = 1 << 16;
+const LAST_BITS = 1 << 22;
+/** At 16 bits a key and 7 probes, a full layer answers ~0.07 % of new keys wrongly. */
+const BITS_PER_KEY = 16;
 const PROBES = 7;
 
-/** A Bloom filter of the keys added while it was the current generation. */
-class Generation {
-  private readonly words = new Uint32Array(BITS / 32);
+/** One Bloom filter of a generation, taking keys until it holds as many as it is sized for. */
+class Layer {
+  private readonly words: Uint32Array;
+  private readonly mask: number;
+  readonly capacity: number;
+  count = 0;
 
-  constructor(readonly startedMs: number) {}
+  constructor(readonly bits: number) {
+    this.words = new Uint32Array(bits / 32);
+    this.mask = bits - 1;
+    this.capacity = bits / BITS_PER_KEY;
+  }
 
   add(h1: number, h2: number): void {
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & (BITS - 1);
+      const bit = (h1 + Math.imul(i, h2)) & this.mask;
       this.words[bit >>> 5]! |= 1 << (bit & 31);
     }
+    this.count += 1;
   }
 
   has(h1: number, h2: number): boolean {
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & (BITS - 1);
+      const bit = (h1 + Math.imul(i, h2)) & this.mask;
       if ((this.words[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
     }
     return true;
+  }
+}
+
+/**
+ * The keys added while it was the current generation, in layers that grow with them, so that a business
+ * with few keyed writes keeps 8 KiB, not the most a busy one needs (a process keeps up to 256 open).
+ * Past the last layer's size, it takes more keys and answers wrongly more often.
+ */
+class Generation {
+  private readonly layers = [new Layer(FIRST_BITS)];
+
+  constructor(readonly startedMs: number) {}
+
+  add(h1: number, h2: number): void {
+    let last = this.layers[this.layers.length - 1]!;
+    if (last.count >= last.capacity && last.bits < LAST_BITS) {
+      last = new Layer(last.bits * 4);
+      this.layers.push(last);
+    }
+    last.add(h1, h2);
+  }
+
+  has(h1: number, h2: number): boolean {
+    for (const layer of this.layers) if (layer.has(h1, h2)) return true;
+    return false;
   }
 }
 
@@ -34,7 +70,7 @@ class Generation {
  * a record lives `retentionMs`, and keys added in one generation stay for the whole next one. Until
  * `vouchesFromMs`, records made before the filter (by an earlier process) may still be live, and it
  * answers true. A key added by a write that was rolled back stays: it costs one lookup, never a wrong
- * answer. Past ~100,000 keys a generation it answers true ever more often, which is slower, never wrong.
+ * answer. Past ~350,000 keys a generation it answers true ever more often, which is slower, never wrong.
  */
 export class KeyFilter {
   private current: Generation;
