@@ -10,8 +10,10 @@
 // batch sizes and GC timing vary between runs: one build's payments counted 718k in a run made alone,
 // then 665k and 985k in runs made two at a time (another build: 821k alone, 802k two at a time), so
 // compare runs made one after another on an otherwise idle machine — or load the server over one
-// connection (`--connections 1`): each write then commits alone, and counts stay within ~1.5 % (a
-// payment: 912,561, 911,777, 911,696 and 924,905 in four runs). `work` is the steadiest (32 payments a
+// connection (`--connections 1`): each write then commits alone, and counts of one sitting on a quiet
+// machine stay within ~1.5 % (a payment: 912,561, 911,777, 911,696 and 924,905 in four runs; 908,155 and
+// 906,183 hours later) — but on a busy one the same build counted 1,310,129 and 1,324,215: under
+// valgrind a request lasts milliseconds, and what the process does by the clock is counted into it. `work` is the steadiest (32 payments a
 // commit, or `--batch`, no HTTP; the same payment path counted 297,158 and 304,584 hours apart): the
 // measure for a change to a payment's own work (`journal-work`: a two-line journal entry's). `keyed`:
 // payments with a new Idempotency-Key each; `journal`: journal entries of two lines (rent against
