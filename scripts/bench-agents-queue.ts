@@ -29,7 +29,7 @@ export async function benchQueue(tasks: number, businessConcurrency: number): Pr
       store.insertTask(db, { id, agent: "audit-check", priority: 0, input: { checks: [] }, maxAttempts: 1, runAfterMs: 0, trigger: "api", requestedBy: "bench", at: new Date().toISOString() });
     }
   });
-  const silent = { debug() {}, info() {}, warn() {}, error: (o: object, m?: string) => console.error(m, o) };
+  const silent = { isLevelEnabled: () => false, debug() {}, info() {}, warn() {}, error: (o: object, m?: string) => console.error(m, o) };
   const config = readAgentConfig({ AGENT_BUSINESS_CONCURRENCY: String(businessConcurrency), AGENT_CONCURRENCY: String(businessConcurrency) });
   const orchestrator = new Orchestrator({ core, businesses, bus: new TriggeringEventBus(), logger: silent }, config, builtInAgents());
   const started = performance.now();

@@ -10,6 +10,8 @@ import type { IdempotencyClaim } from "./idempotency.js";
 import type { ResponseHeaderWriter } from "./response-headers.js";
 
 export interface Logger {
+  /** Whether entries of this level are written: an entry built per request is built only when they are. */
+  isLevelEnabled(level: "debug"): boolean;
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;

@@ -40,7 +40,7 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
       deps.metrics.dbStatements.inc({}, meter.statements);
       deps.metrics.dbSeconds.inc({}, meter.durationMs / 1000);
     }
-    deps.logger.debug({ requestId, method: c.req.method, route, status, ms: Number(total.toFixed(3)) }, "request");
+    if (deps.logger.isLevelEnabled("debug")) deps.logger.debug({ requestId, method: c.req.method, route, status, ms: Number(total.toFixed(3)) }, "request");
   };
 }
 

@@ -55,6 +55,33 @@ describe("SegmentRouter", () => {
     );
   });
 
+  it("keeps matching what Hono's TrieRouter matches when paths repeat and routes are added between matches", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.tuple(fc.constant("add" as const), fc.constantFrom(...METHODS), routePath),
+            fc.tuple(fc.constant("match" as const), fc.constantFrom("GET", "POST"), fc.constantFrom("/a", "/a/x", "/v1/42/b", "/export/a/b")),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (steps) => {
+          const ours = new SegmentRouter<string>();
+          const hono = new TrieRouter<string>();
+          steps.forEach(([step, method, path], i) => {
+            if (step === "add") {
+              ours.add(method, path, `${i} ${method} ${path}`);
+              hono.add(method, path, `${i} ${method} ${path}`);
+            } else {
+              expect(matches(ours.match(method, path)), `${method} ${path}`).toEqual(matches(hono.match(method, path)));
+            }
+          });
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it("answers the app's own shape: middleware first, the fixed route beside a parameter one", () => {
     const router = new SegmentRouter<string>();
     router.add("ALL", "*", "context");

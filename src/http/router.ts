@@ -19,6 +19,9 @@ interface Segment<T> {
 
 const segment = <T>(): Segment<T> => ({ routes: [], fixed: new Map() });
 
+/** Paths whose answers a router keeps (a few hundred bytes each). */
+const MAX_ANSWERS = 4096;
+
 /**
  * Hono's router for this app: a trie of path segments that matches what Hono's TrieRouter matches for
  * the route shapes the app uses — fixed segments, `:name` parameters and a trailing `*` — and refuses
@@ -32,8 +35,15 @@ export class SegmentRouter<T> implements Router<T> {
   readonly name = "SegmentRouter";
   private readonly root = segment<T>();
   private added = 0;
+  /**
+   * Answers given, by method and path: a client writes to and reads the same paths again and again (a
+   * business's payments, its dashboard). Hono only reads an answer, so one serves every request for its
+   * path. Bounded: when full it starts over (a new Map, decision 0009); emptied when a route is added.
+   */
+  private answers = new Map<string, Result<T>>();
 
   add(method: string, path: string, handler: T): void {
+    if (this.answers.size > 0) this.answers = new Map();
     if (/[?{}]/.test(path)) throw new Error(`SegmentRouter: optional and pattern parameters are not supported: ${path}`);
     const parts = splitPath(path);
     const params: ParamIndexMap = Object.create(null);
@@ -62,6 +72,9 @@ export class SegmentRouter<T> implements Router<T> {
   }
 
   match(method: string, path: string): Result<T> {
+    const key = `${method} ${path}`;
+    const answered = this.answers.get(key);
+    if (answered) return answered;
     const parts = splitPath(path);
     const found: Route<T>[] = [];
     collect(this.root, parts, 0, method, found);
@@ -77,7 +90,10 @@ export class SegmentRouter<T> implements Router<T> {
     }
     const handlers = new Array<[T, ParamIndexMap]>(found.length);
     for (let i = 0; i < found.length; i++) handlers[i] = found[i]!.entry;
-    return [handlers, parts];
+    const answer: Result<T> = [handlers, parts];
+    if (this.answers.size >= MAX_ANSWERS) this.answers = new Map();
+    this.answers.set(key, answer);
+    return answer;
   }
 }
 

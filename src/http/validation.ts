@@ -40,10 +40,15 @@ export function checkWithPlainResults(app: OpenAPIHono<AppEnv>): void {
   }
 }
 
-function plainSafeParse(schema: StandardSchema): (value: unknown) => Promise<Checked> {
+// the validators await what it returns: a schema that checks synchronously (every one here) answers
+// without a promise of its own, one microtask and two promises fewer per request
+function plainSafeParse(schema: StandardSchema): (value: unknown) => Checked | Promise<Checked> {
   const standard = schema["~standard"];
-  return async (value) => {
-    const result = await standard.validate(value);
-    return result.issues ? { success: false, error: { issues: result.issues } } : { success: true, data: result.value };
+  return (value) => {
+    const result = standard.validate(value);
+    return result instanceof Promise ? result.then(checked) : checked(result);
   };
 }
+
+const checked = (result: StandardResult): Checked =>
+  result.issues ? { success: false, error: { issues: result.issues } } : { success: true, data: result.value };
