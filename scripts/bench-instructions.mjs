@@ -1,5 +1,5 @@
 // CPU instructions per request of the built server, counted by valgrind (callgrind), not timed:
-//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|work|journal-work] [--warm 8000] [--requests 4000] [--connections 32] [--batch 32]
+//   node scripts/build.mjs && node scripts/bench-instructions.mjs [--scenario payment|journal|keyed|refused|read|health|hello|bare|work|journal-work] [--warm 8000] [--requests 4000] [--connections 32] [--batch 32]
 // On shared machines timings drift by 2x between runs; instruction counts far less, so a few runs show
 // what a change to the request path saves. Server scenarios: one server under callgrind on a fresh data
 // directory answers `warm` requests, then its counters are zeroed (callgrind_control), it answers
@@ -23,7 +23,8 @@
 // after that); in the 6,000 payments after a warm-up of
 // 2,000, 95k of the 832k instructions a payment counted were still TurboFan compiling (callgrind, per
 // function). `hello`: a bare node:http server answering "hello", counted the same way — the floor
-// under any request of ours. `work`: a payment's own work in process, without HTTP, 32 to a commit
+// under any request of ours. `bare`: the payment's work behind a bare node:http server with no framework
+// (serveBarePayments, as bench-payments runs it) — `payment` less `bare` is what our HTTP path adds. `work`: a payment's own work in process, without HTTP, 32 to a commit
 // (scripts/bench-payments-work.ts): two runs, `warm` and `warm + requests` payments, the difference.
 // Takes 2–5 minutes.
 import autocannon from "autocannon";
@@ -31,12 +32,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
-if (!["payment", "journal", "keyed", "refused", "read", "health", "hello", "work", "journal-work"].includes(scenario)) {
-  throw new Error("--scenario is payment, journal, keyed, refused, read, health, hello, work or journal-work");
+if (!["payment", "journal", "keyed", "refused", "read", "health", "hello", "bare", "work", "journal-work"].includes(scenario)) {
+  throw new Error("--scenario is payment, journal, keyed, refused, read, health, hello, bare, work or journal-work");
 }
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
@@ -90,6 +91,10 @@ async function countServerWindow() {
     if (scenario === "hello") {
       server = await startHello(wrapper);
       target = { url: server.url, status: 200 };
+    } else if (scenario === "bare") {
+      server = await startBarePayments(await bundlePaymentWork(), wrapper);
+      target = { url: server.url, method: "POST", body: JSON.stringify({ invoiceId: server.info.invoiceId, amount: 1, date: "2026-01-02" }), status: 201 };
+      headers = { "content-type": "application/json", authorization: "Bearer bench" };
     } else {
       server = await startBuiltServer(join(dir, "data"), { WAL_CHECKPOINT_MB: "0" }, { wrapper, startLimitMs: 180_000 });
       const call = apiCaller(server.url);
