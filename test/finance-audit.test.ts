@@ -4,7 +4,7 @@
  * entries, customers in use, rounding of partial foreign payments, problem details and the lock date.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
+import { accountsByKey, allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
 import { expectProblem } from "./support/problem.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
@@ -31,8 +31,7 @@ interface Setup {
 async function setup(baseCurrency = "USD"): Promise<Setup> {
   const owner = await registerUser(api, "Audit Owner");
   const businessId = await createBusiness(api, owner.token, "Audited Inc", baseCurrency);
-  const accounts: Setup["accounts"] = {};
-  for (const a of await allPages(api, `/businesses/${businessId}/accounts`, owner.token)) accounts[a.systemKey ?? a.code] = a;
+  const accounts = await accountsByKey(api, owner.token, businessId);
   const customer = await createCustomer(api, owner.token, businessId, "Audit Customer");
   return { token: owner.token, businessId, base: `/businesses/${businessId}`, accounts, customer };
 }

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { accountsByKey, type Client, client, createBusiness, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -24,8 +24,7 @@ beforeAll(async () => {
   token = (await registerUser(api, "Stress Owner")).token;
   businessId = await createBusiness(api, token, "Busy Books", "USD");
   base = `/businesses/${businessId}`;
-  const list = await api.get(`${base}/accounts?limit=200`, { token });
-  accounts = Object.fromEntries(list.body.data.map((a: any) => [a.systemKey ?? a.code, a]));
+  accounts = await accountsByKey(api, token, businessId);
 });
 afterAll(async () => {
   await server?.stop();

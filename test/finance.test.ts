@@ -3,7 +3,7 @@
  * exchange rates, invoices, payments and the statements.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
+import { accountsByKey, allPages, type Client, client, createBusiness, createCustomer, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -29,11 +29,7 @@ interface Setup {
 async function setup(baseCurrency = "USD"): Promise<Setup> {
   const owner = await registerUser(api, "Finance Owner");
   const businessId = await createBusiness(api, owner.token, "Books Inc", baseCurrency);
-  const list = await api.get(`/businesses/${businessId}/accounts?limit=200`, { token: owner.token });
-  expect(list.status).toBe(200);
-  const accounts: Setup["accounts"] = {};
-  for (const a of list.body.data) accounts[a.systemKey ?? a.code] = a;
-  return { token: owner.token, businessId, accounts, base: `/businesses/${businessId}` };
+  return { token: owner.token, businessId, accounts: await accountsByKey(api, owner.token, businessId), base: `/businesses/${businessId}` };
 }
 
 const line = (accountId: string, debit: number, credit: number, extra: Record<string, unknown> = {}) => ({ accountId, debit, credit, ...extra });

@@ -91,6 +91,13 @@ export async function pagedIds(api: Client, path: string, token: string, limit: 
 }
 
 /** A CRM company of the business: the customer an invoice needs. */
+/** A business's accounts by standard key (cash, receivable, …) or, for the others, by code. */
+export async function accountsByKey(api: Client, token: string, businessId: string): Promise<Record<string, { id: string; code: string; type: string }>> {
+  const accounts: Record<string, { id: string; code: string; type: string }> = {};
+  for (const a of await allPages(api, `/businesses/${businessId}/accounts`, token)) accounts[a.systemKey ?? a.code] = a;
+  return accounts;
+}
+
 export async function createCustomer(api: Client, token: string, businessId: string, name = "Customer Ltd"): Promise<string> {
   const res = await api.post(`/businesses/${businessId}/companies`, { name }, { token });
   if (res.status !== 201) throw new Error(`create customer failed: ${res.status} ${res.text}`);
