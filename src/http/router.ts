@@ -19,8 +19,12 @@ interface Segment<T> {
 
 const segment = <T>(): Segment<T> => ({ routes: [], fixed: new Map() });
 
-/** Paths whose answers a router keeps (a few hundred bytes each). */
+/**
+ * Paths whose answers a router keeps, and the longest path kept: anyone can send paths, so what they
+ * can make it hold stays a few MB (the app's own paths are well under 200 characters).
+ */
 const MAX_ANSWERS = 4096;
+const MAX_KEPT_PATH = 256;
 
 /**
  * Hono's router for this app: a trie of path segments that matches what Hono's TrieRouter matches for
@@ -91,8 +95,10 @@ export class SegmentRouter<T> implements Router<T> {
     const handlers = new Array<[T, ParamIndexMap]>(found.length);
     for (let i = 0; i < found.length; i++) handlers[i] = found[i]!.entry;
     const answer: Result<T> = [handlers, parts];
-    if (this.answers.size >= MAX_ANSWERS) this.answers = new Map();
-    this.answers.set(key, answer);
+    if (path.length <= MAX_KEPT_PATH) {
+      if (this.answers.size >= MAX_ANSWERS) this.answers = new Map();
+      this.answers.set(key, answer);
+    }
     return answer;
   }
 }
