@@ -18,8 +18,9 @@ describe("fractionalNumberPath", () => {
 
   it("agrees with the parsed value on any JSON: integers written plainly pass, others are found", () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
-        const text = JSON.stringify(value);
+      fc.property(fc.jsonValue(), fc.constantFrom(undefined, 2, "\t", " \r\n"), (value, indent) => {
+        // with and without whitespace between tokens
+        const text = JSON.stringify(value, null, indent);
         // JSON.stringify writes an integer-valued number as digits, anything else with `.` or `e`
         const hasFraction = /[0-9][.eE]/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, '""'));
         expect(fractionalNumberPath(text) !== undefined).toBe(hasFraction);

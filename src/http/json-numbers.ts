@@ -6,9 +6,11 @@
  * returns whatever it found so far, and the parser refuses the text.
  */
 export function fractionalNumberPath(text: string): string | undefined {
-  // no digit followed by `.`, `e` or `E` anywhere: nothing to look for (a payment's body is like this
-  // only when its ids have no `e` after a digit, so the walk below is the usual case, ~1 µs)
-  if (!/[0-9][.eE]/.test(text)) return undefined;
+  // A number starts the text or follows `:`, `,` or `[` (and whitespace); one written with a fraction
+  // or an exponent has `.`, `e` or `E` after its first digits. Where nothing looks like that — ids with
+  // an `e` after a digit inside strings do not — there is nothing to find, without the walk below
+  // (~1 µs a payment, more a journal entry); where something does (a string may hold `:1e`), the walk decides.
+  if (!/(?:^|[:,[])\s*-?[0-9]+[.eE]/.test(text)) return undefined;
   const path: (string | number)[] = [];
   /** For each open container: true for an object (expecting a key next when its slot is a string). */
   const inObject: boolean[] = [];
