@@ -32,7 +32,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, rentEntryBody, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
@@ -107,7 +107,7 @@ async function countServerWindow() {
         journal: {
           url: `${server.url}/api/v1${base}/journal-entries`,
           method: "POST",
-          body: JSON.stringify({ date: "2026-01-03", memo: "Rent", lines: [{ accountId: account("6200"), debit: 100 }, { accountId: account("2000"), credit: 100 }] }),
+          body: rentEntryBody(account),
           status: 201,
         },
         keyed: { url: payments, method: "POST", body: JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" }), status: 201, requests: [{ setupRequest: (r) => ({ ...r, headers: { ...r.headers, "idempotency-key": crypto.randomUUID() } }) }] },

@@ -23,7 +23,7 @@ import autocannon from "autocannon";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, rentEntryBody, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
 
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
@@ -206,8 +206,7 @@ try {
     method: "POST",
     requests: [{ setupRequest: (req) => ({ ...req, body: payment, headers: { ...req.headers, "idempotency-key": crypto.randomUUID() } }) }],
   });
-  const entry = JSON.stringify({ date: "2026-01-03", memo: "Rent", lines: [{ accountId: account("6200"), debit: 100 }, { accountId: account("1000"), credit: 100 }] });
-  const posted = await measure("POST /journal-entries", { url: `${url}/api/v1${base}/journal-entries`, method: "POST", body: entry });
+  const posted = await measure("POST /journal-entries", { url: `${url}/api/v1${base}/journal-entries`, method: "POST", body: rentEntryBody(account) });
   // the steps from a bare answer to a payment, on the same, now warm, server: where a payment's CPU goes
   await measure("GET /health", { url: `${url}/health` });
   await measure("GET /businesses/{id} (authenticated)", { url: `${url}/api/v1${base}` });

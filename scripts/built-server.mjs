@@ -137,6 +137,10 @@ export async function accountsByCode(call, base, token) {
   return (code) => accounts.find((a) => a.code === code).id;
 }
 
+/** The body of the benchmarks' journal entry: 1.00 of rent against payables, two lines (`account` as accountsByCode gives it). */
+export const rentEntryBody = (account) =>
+  JSON.stringify({ date: "2026-01-03", memo: "Rent", lines: [{ accountId: account("6200"), debit: 100 }, { accountId: account("2000"), credit: 100 }] });
+
 /** Bundles scripts/bench-payments-work.ts (a payment's own work, in process) and returns the bundle's path. */
 export async function bundlePaymentWork() {
   const outfile = resolve("dist/bench-payments-work.mjs");
