@@ -6,7 +6,6 @@ import type { AppContext } from "./context.js";
 import { idempotencyClaim, priorResponse, rememberResponse, replay, type StoredAnswer } from "./idempotency.js";
 import { problemResponse } from "./errors.js";
 import { ProblemError } from "../platform/problem.js";
-import { RunInSavepoint } from "../platform/group-commit.js";
 import { etagOfText, jsonResponse } from "./resource.js";
 
 export type { Change, ChangeRecorder } from "../platform/changes.js";
@@ -36,38 +35,26 @@ export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
 
   const run = () => work(changeRecorder(scope.db, scope.actor, scope.requestId, at, events));
   const business = scope.db.connection;
-  // Keyed work runs without a savepoint of its own, as the group commit runs every write: a savepoint
-  // makes SQLite copy each page the work touches and writes the ledger's deferred totals per write. A
-  // refusal before any write has nothing to undo; one after a write asks for a savepoint (RunInSavepoint)
-  // and the work runs again in one, which undoes its writes and keeps the refusal's record.
-  let inSavepoint = false;
-  const runKeyed = (): T => {
-    // the work's own writes, in both databases when it writes the core one, undone if it refuses
-    if (options.coreWrites) return c.get("coreDb").connection.savepoint(() => business.savepoint(run));
-    if (inSavepoint) return business.savepoint(run);
-    const generation = business.generation;
-    try {
-      return run();
-    } catch (error) {
-      if (error instanceof ProblemError && error.status < 500 && business.generation !== generation) {
-        inSavepoint = true;
-        throw new RunInSavepoint();
-      }
-      throw error;
-    }
-  };
-  // may run twice (a group commit runs the others of a batch again when one write fails): each run
-  // starts its own list of events
-  const change = (): { prior: StoredAnswer } | { body: T; text: string } | { refused: ProblemError } => {
+  // may run twice (a group commit runs the whole batch again when one write fails after writing): each
+  // run starts its own list of events. Keyed work runs without a savepoint of its own in the batch's first
+  // run, as every write does: a savepoint makes SQLite copy each page the work touches and writes the
+  // ledger's deferred totals per write. A refusal before any write has nothing to undo and is kept; one
+  // after a write is let through, and in the isolated run the work's own savepoint undoes its writes and
+  // the refusal is kept.
+  const change = (isolated = false): { prior: StoredAnswer } | { body: T; text: string } | { refused: ProblemError } => {
     events = [];
     if (!claim) return answer(run());
     const prior = priorResponse(scope.db, claim);
     if (prior) return { prior };
+    const generation = business.generation;
     let body: T;
     try {
-      body = runKeyed();
+      if (!isolated) body = run();
+      // the work's own writes, in both databases when it writes the core one
+      else body = options.coreWrites ? c.get("coreDb").connection.savepoint(() => business.savepoint(run)) : business.savepoint(run);
     } catch (error) {
       if (!(error instanceof ProblemError) || error.status >= 500) throw error;
+      if (!isolated && business.generation !== generation) throw error;
       events = [];
       rememberResponse(scope.db, claim, error.status, JSON.stringify(error.toProblem()));
       return { refused: error };
@@ -80,9 +67,9 @@ export async function commitChange<T, S extends 200 | 201 | 202 | 204>(
   // Work that also writes the core database (members, keys, the business itself) runs inside a core
   // transaction that commits after the business one: a crash between the two commits can leave an audit
   // entry for a change that did not happen, never a change without its audit entry. Such writes are
-  // rare and commit on their own.
+  // rare and commit on their own, isolated.
   const outcome = options.coreWrites
-    ? c.get("coreDb").transaction(() => scope.db.transaction(change))
+    ? c.get("coreDb").transaction(() => scope.db.transaction(() => change(true)))
     : await c.get("deps").commits.run(scope.db, change);
   c.get("deps").bus.publish(scope.businessId, events);
   return respond() as Response & TypedResponse<T, S, "json">;

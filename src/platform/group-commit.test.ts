@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NodeSqlConnection } from "../runtime/node/sqlite.js";
-import { GroupCommit, RunInSavepoint } from "./group-commit.js";
+import { GroupCommit } from "./group-commit.js";
 import { Db, DbMeter } from "./sql.js";
 
 const dirs: string[] = [];
@@ -78,7 +78,7 @@ describe("group commit", () => {
     }
   });
 
-  it("runs a batch without savepoints; a write that fails after writing makes the others run again, each in its own", async () => {
+  it("runs a batch without savepoints; a write that fails after writing makes the whole batch run again, each write in its own", async () => {
     const connection = open();
     let savepoints = 0;
     const savepoint = connection.savepoint.bind(connection);
@@ -116,8 +116,8 @@ describe("group commit", () => {
     expect(savepoints).toBe(0);
     expect(labels(connection)).toEqual(["a", "b", "e", "f"]);
 
-    // x fails in the optimistic run after writing, which is rolled back (c had run); c, d and y run again isolated, where
-    // y fails alone
+    // x fails in the optimistic run after writing, which is rolled back (c had run); c, x, d and y run again isolated,
+    // where x and y fail alone
     runs.clear();
     const mixed = [write("c"), write("x", true), write("d"), write("y", true)];
     turn.endTurn();
@@ -125,48 +125,44 @@ describe("group commit", () => {
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected"]);
     expect(settled.map((s) => (s.status === "rejected" ? (s.reason as Error).message : s.value))).toEqual(["c", "x refused", "d", "y refused"]);
     expect(labels(connection)).toEqual(["a", "b", "e", "f", "c", "d"]);
-    expect(Object.fromEntries(runs)).toEqual({ c: 2, x: 1, d: 1, y: 1 });
-    expect(savepoints).toBe(3);
+    expect(Object.fromEntries(runs)).toEqual({ c: 2, x: 2, d: 1, y: 1 });
+    expect(savepoints).toBe(4);
     expect(connection.inTransaction).toBe(false);
   });
 
-  it("runs a write that throws RunInSavepoint again in a savepoint of its own, in either run, and settles it with that run", async () => {
+  it("tells a write whether it runs isolated, so a refusal after writing can keep a record of itself there", async () => {
     const connection = open();
     const turn = manualTurn();
-    const runs = new Map<string, number>();
-    const insert = (label: string) => {
-      runs.set(label, (runs.get(label) ?? 0) + 1);
-      writer(connection).run("INSERT INTO items (label) VALUES (?)", label);
-      return label;
-    };
-    // As a keyed write does: in the optimistic run it asks for a savepoint (k after writing, j before); in
-    // it, the write takes back what it wrote and leaves a record of its refusal instead.
-    const keyed = (label: string, writesFirst: boolean) => {
-      let asked = false;
-      return turn.commits.run(new Db(connection, new DbMeter()), () => {
-        if (!asked) {
-          if (writesFirst) insert(label);
-          asked = true;
-          throw new RunInSavepoint();
-        }
+    const runs: string[] = [];
+    const insert = (label: string) => writer(connection).run("INSERT INTO items (label) VALUES (?)", label);
+    // As a keyed write does: in the first run a refusal after writing is let through; isolated, the
+    // work's own savepoint takes its writes back and a record of the refusal is kept instead.
+    const keyed = (label: string) =>
+      turn.commits.run(new Db(connection, new DbMeter()), (isolated) => {
+        runs.push(`${label}${isolated ? " isolated" : ""}`);
+        const refuse = () => {
+          insert(label);
+          throw new Error(`${label} refused`);
+        };
+        if (!isolated) return refuse();
         try {
-          return connection.savepoint(() => {
-            insert(label);
-            throw new Error(`${label} refused`);
-          });
+          return connection.savepoint(refuse);
         } catch {
-          return insert(`${label}'s refusal`);
+          insert(`${label}'s refusal`);
+          return `${label}'s refusal`;
         }
       });
-    };
-    const plain = (label: string) => turn.commits.run(new Db(connection, new DbMeter()), () => insert(label));
-    const batch = [plain("a"), keyed("j", false), plain("b"), keyed("k", true)];
+    const plain = (label: string) =>
+      turn.commits.run(new Db(connection, new DbMeter()), (isolated) => {
+        runs.push(`${label}${isolated ? " isolated" : ""}`);
+        insert(label);
+        return label;
+      });
+    const batch = [plain("a"), keyed("k"), plain("b")];
     turn.endTurn();
-    expect(await Promise.all(batch)).toEqual(["a", "j's refusal", "b", "k's refusal"]);
-    expect(labels(connection)).toEqual(["a", "j's refusal", "b", "k's refusal"]);
-    // j asked in the optimistic run, which ended there; in the isolated run a wrote again, and k, first
-    // running there, wrote, asked, and wrote once more in the savepoint it ran again in
-    expect(Object.fromEntries(runs)).toEqual({ a: 2, j: 1, "j's refusal": 1, b: 1, k: 2, "k's refusal": 1 });
+    expect(await Promise.all(batch)).toEqual(["a", "k's refusal", "b"]);
+    expect(labels(connection)).toEqual(["a", "k's refusal", "b"]);
+    expect(runs).toEqual(["a", "k", "a isolated", "k isolated", "b isolated"]);
     expect(connection.inTransaction).toBe(false);
   });
 

@@ -3,8 +3,15 @@ import type { Db, DbMeter, SqlConnection } from "./sql.js";
 /** Runs `flush` soon, after the I/O callbacks already due (Node: setImmediate). */
 export type Defer = (flush: () => void) => void;
 
+/**
+ * A write's work. `isolated`: it runs in a savepoint of its own, the batch's second run; a work that keeps
+ * something of a refusal it makes after writing (an idempotency record) takes its own nested savepoint
+ * only then, and in the first run lets such a refusal throw.
+ */
+export type Work<T> = (isolated: boolean) => T;
+
 interface Pending {
-  work: () => unknown;
+  work: Work<unknown>;
   meter: DbMeter;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -17,24 +24,10 @@ class BatchRolledBack extends Error {
   }
 }
 
-/** A write of an optimistic batch threw: the whole transaction was rolled back. */
+/** A write of the optimistic run threw after writing: the whole transaction was rolled back. */
 class WriteFailed extends Error {
-  constructor(
-    readonly index: number,
-    override readonly cause: unknown,
-  ) {
-    super("a write of the batch failed");
-  }
-}
-
-/**
- * Thrown, once, by a write that must take back what it wrote but still leave something behind (a refusal
- * kept under an Idempotency-Key): it runs again in a savepoint of its own. In a batch's optimistic run
- * the batch is rolled back and all of it runs again, isolated; in an isolated run, it runs again at once.
- */
-export class RunInSavepoint extends Error {
   constructor() {
-    super("the write asks to run again in a savepoint of its own");
+    super("a write of the batch failed after writing");
   }
 }
 
@@ -53,10 +46,9 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * A batch first runs optimistically, without savepoints: a savepoint makes SQLite copy every page a
  * write touches into its sub-journal (without them a payment's own work took 13 % fewer instructions).
  * A write that throws before it wrote anything (the usual refusal: checks, then writes) simply fails. One that throws after
- * writing rolls the whole transaction back; it fails alone, and the others run again, each in its own
- * savepoint — so a write's work may run twice, and must keep its effects in the database (or redo them).
- * A write that throws RunInSavepoint runs again in a savepoint of its own (the others too, when it asked
- * in the optimistic run).
+ * writing rolls the whole transaction back, and the whole batch runs again, each write in its own
+ * savepoint (`isolated`), that one too: it fails alone then, or keeps what it keeps of its refusal — so
+ * a write's work may run twice, and must keep its effects in the database (or redo them).
  * Whether a work wrote is told by `connection.generation`, which every writing statement made through
  * a Db moves: work writes through the Db it was given, never the connection itself.
  * The transaction is opened and committed inside one synchronous flush: no other code can run while
@@ -72,7 +64,7 @@ export class GroupCommit {
   ) {}
 
   /** Runs `work` against `db` in the next shared transaction; resolves with its result once committed. */
-  run<T>(db: Db, work: () => T): Promise<T> {
+  run<T>(db: Db, work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let queue = this.waiting.get(db.connection);
       if (!queue) {
@@ -101,33 +93,25 @@ export class GroupCommit {
 
 /**
  * Runs `pending` in one transaction: `isolated`, each write in its own savepoint (a failure is that
- * write's outcome); otherwise without, and the first failure rolls everything back (WriteFailed).
+ * write's outcome); otherwise without, and the first failure after a write rolls everything back (WriteFailed).
  */
 function runBatch(connection: SqlConnection, pending: Pending[], isolated: boolean): Outcome[] {
   const outcomes: Outcome[] = [];
   connection.transaction(() => {
-    pending.forEach((item, index) => {
+    pending.forEach((item) => {
       if (!isolated) {
         const generation = connection.generation;
         try {
-          outcomes.push({ ok: true, value: item.work() });
+          outcomes.push({ ok: true, value: item.work(false) });
         } catch (error) {
           // refused before writing anything: nothing to undo
-          if (connection.generation === generation && connection.inTransaction && !(error instanceof RunInSavepoint)) outcomes.push({ ok: false, error });
-          else throw new WriteFailed(index, error);
+          if (connection.generation === generation && connection.inTransaction) outcomes.push({ ok: false, error });
+          else throw new WriteFailed();
         }
         return;
       }
       try {
-        let value: unknown;
-        try {
-          value = connection.savepoint(item.work);
-        } catch (error) {
-          // its savepoint took back what it wrote: it asked for one, and is in one again
-          if (!(error instanceof RunInSavepoint)) throw error;
-          value = connection.savepoint(item.work);
-        }
-        outcomes.push({ ok: true, value });
+        outcomes.push({ ok: true, value: connection.savepoint(() => item.work(true)) });
       } catch (error) {
         if (!connection.inTransaction) throw new BatchRolledBack(error);
         outcomes.push({ ok: false, error });
@@ -146,15 +130,8 @@ function commitBatch(connection: SqlConnection, pending: Pending[], onBatch: (si
       outcomes = runBatch(connection, pending, false);
     } catch (error) {
       if (!(error instanceof WriteFailed)) throw error;
-      if (error.cause instanceof RunInSavepoint) {
-        // nothing of the batch was kept: all of it runs again, the write that asked included, isolated
-        outcomes = runBatch(connection, pending, true);
-      } else {
-        // nothing of the batch was kept: the failed write fails alone, the others run again, isolated
-        const others = pending.filter((_, i) => i !== error.index);
-        outcomes = others.length > 0 ? runBatch(connection, others, true) : [];
-        outcomes.splice(error.index, 0, { ok: false, error: error.cause });
-      }
+      // nothing of the batch was kept: all of it runs again, isolated
+      outcomes = runBatch(connection, pending, true);
     }
   } catch (error) {
     const cause = error instanceof BatchRolledBack ? error.cause : error;
