@@ -41,7 +41,7 @@ if (!["payment", "journal", "keyed", "refused", "read", "health", "hello", "bare
 }
 const warm = numberArg("warm", 8000);
 const requests = numberArg("requests", 4000);
-/** Connections of the load on a server scenario: with one, each write commits alone and a count repeats. */
+/** Connections of the load on a server scenario: with one, each write commits alone and counts spread least. */
 const connections = numberArg("connections", 32);
 /** What the in-process scenarios post (their own work, no HTTP); undefined for the server's. */
 const workKind = { work: "payment", "journal-work": "journal" }[scenario];
