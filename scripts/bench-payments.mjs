@@ -3,22 +3,23 @@
 // Starts the built server on a fresh temporary data directory, issues one large invoice and pays it in
 // 1-cent payments with autocannon (with and without a unique Idempotency-Key per request), then posts
 // balanced journal entries. Server CPU is read from /proc/<pid>/stat around each run (Linux only) and
-// divided by the requests answered; a bare node:http "hello" server measured the same way in the same
-// run is the baseline (shared machines drift: compare ratios, not absolute figures, across runs; each line
-// runs `--runs` times and prints the medians, with each run's CPU per request), the same payments into a
-// second server that writes its WAL as SQLite does (SQLITE_WAL_BATCH=off: two system calls per page
-// rather than one per commit, src/runtime/node/wal-batch.c; the two servers' runs alternate), the same payment's
-// work behind a bare node:http server with no framework (serveBarePayments in
-// scripts/bench-payments-work.ts: what our HTTP path adds is the difference), and the steps between
-// hello and a payment on the same server: /health, an authenticated read, a payment refused by
-// validation (400) and one refused inside the write (422). Each line of the server also gives its garbage
-// collection (the server runs with --trace-gc-nvp): the event loop's GC pauses and the bytes promoted to
-// the old generation per request — objects that outlive a request's few milliseconds only by accident
-// make every scavenge longer (a Map#clear in the group commit once cost a payment ~25 % of its CPU).
-// Last, the floor under it: a payment's own work (service, audit, events, commit) in process, without
-// HTTP, one and 32 to a commit (scripts/bench-payments-work.ts). Afterwards: the invoice's amountPaid must equal the acknowledged
-// payments, every acknowledged entry must be in the journal and the trial balance must balance — exit 1
-// otherwise (exit 0 says nothing about speed; the figures are printed).
+// divided by the requests answered; each line runs `--runs` times and prints the medians, with each run's
+// CPU per request. Six lines run side by side, their runs alternating, so that a slow spell of the shared
+// machine weighs on each: a bare node:http "hello" server (the baseline: compare ratios to it, not
+// absolute figures, across runs), our /health and an authenticated read, our payments, the same payments
+// into a second server that writes its WAL as SQLite does (SQLITE_WAL_BATCH=off: two system calls per
+// page rather than one per commit, src/runtime/node/wal-batch.c), and the same payment's work behind a
+// bare node:http server with no framework (serveBarePayments in scripts/bench-payments-work.ts: what our
+// HTTP path adds is the difference). Then, on the same server: payments with a unique Idempotency-Key,
+// journal entries, and payments refused by validation (400) and inside the write (422). Each line of the
+// server also gives its garbage collection (the server runs with --trace-gc-nvp): the event loop's GC
+// pauses and the bytes promoted to the old generation per request — objects that outlive a request's few
+// milliseconds only by accident make every scavenge longer (a Map#clear in the group commit once cost a
+// payment ~25 % of its CPU). Last, the floor under it: a payment's own work (service, audit, events,
+// commit) in process, without HTTP, one and 32 to a commit (scripts/bench-payments-work.ts). Afterwards:
+// the invoice's amountPaid must equal the acknowledged payments, every acknowledged entry must be in the
+// journal and the trial balance must balance — exit 1 otherwise (exit 0 says nothing about speed; the
+// figures are printed).
 import autocannon from "autocannon";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -138,67 +139,80 @@ try {
     return report(name, measured, pid, status);
   }
 
-  /** Two lines measured side by side, their runs alternating (A, B, A, B, …) so that a slow spell of the machine weighs on both. */
-  async function measurePair(a, b) {
-    const runsOf = [[], []];
+  /**
+   * Lines measured side by side: their runs alternate (A, B, C, …, A, B, C, …) so that a slow spell of the
+   * machine weighs on each. Reported in the order given. Returns each line's 2xx answers.
+   */
+  async function measureSideBySide(lines) {
+    const runsOf = lines.map(() => []);
     for (let i = 0; i < runs; i++) {
-      runsOf[0].push(await runOnce(a.options, a.pid));
-      runsOf[1].push(await runOnce(b.options, b.pid));
+      for (const [j, line] of lines.entries()) runsOf[j].push(await runOnce(line.options, line.pid));
     }
-    return [report(a.name, runsOf[0], a.pid), report(b.name, runsOf[1], b.pid)];
+    return lines.map((line, j) => report(line.name, runsOf[j], line.pid));
   }
 
-  const hello = await startHello();
-  try {
-    // warmed up as the payments are (measured: a fresh process's first 8,000 hellos cost 79–81 µs each, the 20,000 after them 23–30 µs)
-    await measure("warm-up (8,000 hellos)", { url: hello.url, amount: 8_000 }, hello.pid);
-    await measure("baseline: bare node:http hello", { url: hello.url }, hello.pid);
-  } finally {
-    await hello.stop();
-  }
+  // The lines this benchmark is about run side by side (their runs alternate): the floor, our answer with
+  // no work (/health: what the framework path costs by itself), an authenticated read (what admitting a
+  // caller to a business adds), our payment, the same into a server that writes its WAL as SQLite does
+  // (two system calls per page, wal-batch.c), and the same payment's work behind a bare node:http server
+  // (what our HTTP path adds is the difference). Each is warmed up first: V8 is still optimising the
+  // request path after 2,000 payments (bench-instructions.mjs), and a fresh process's first 8,000 hellos
+  // cost 79–81 µs each, the 20,000 after them 23–30 µs.
   const payment = JSON.stringify({ invoiceId: invoice.id, amount: 1, date: "2026-01-02" });
-  // V8 is still optimising the request path after 2,000 payments (see scripts/bench-instructions.mjs)
-  await measure("warm-up (8,000 payments)", { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment, amount: 8_000 });
-  let paid = (await call("GET", `${base}/invoices/${invoice.id}`, undefined, token)).amountPaid;
-  // the same side by side with a second server that writes its WAL as SQLite does, two system calls per
-  // page (wal-batch.c): their runs alternate
   const unbatchedDir = mkdtempSync(join(tmpdir(), "coreflow-bench-payments-unbatched-"));
-  const unbatched = await startBuiltServer(unbatchedDir, { SQLITE_WAL_BATCH: "off" });
+  const bundle = await bundlePaymentWork();
+  const started = [];
+  let paid = 0;
   try {
+    const hello = await startHello();
+    started.push(hello);
+    const unbatched = await startBuiltServer(unbatchedDir, { SQLITE_WAL_BATCH: "off" });
+    started.push(unbatched);
+    const bare = await startBarePayments(bundle);
+    started.push(bare);
     const other = apiCaller(unbatched.url);
     const ready = await payableInvoice(other, "Payments bench, WAL unbatched");
-    const options = {
-      url: `${unbatched.url}/api/v1${ready.base}/payments`,
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${ready.token}` },
-      body: JSON.stringify({ invoiceId: ready.invoice.id, amount: 1, date: "2026-01-02" }),
-    };
-    const warmed = await measure("warm-up (8,000 payments, WAL unbatched)", { ...options, amount: 8_000 }, unbatched.pid);
-    const [ours, theirs] = await measurePair(
+    const lines = [
+      { name: "baseline: bare node:http hello", options: { url: hello.url }, pid: hello.pid },
+      { name: "GET /health", options: { url: `${url}/health` }, pid: server.pid },
+      { name: "GET /businesses/{id} (authenticated)", options: { url: `${url}/api/v1${base}` }, pid: server.pid },
       { name: "POST /payments", options: { url: `${url}/api/v1${base}/payments`, method: "POST", body: payment }, pid: server.pid },
-      { name: "POST /payments, WAL unbatched", options, pid: unbatched.pid },
-    );
-    paid += ours;
-    const kept = (await other("GET", `${ready.base}/invoices/${ready.invoice.id}`, undefined, ready.token)).amountPaid;
-    if (kept !== warmed + theirs) failures.push(`WAL unbatched: amountPaid ${kept} ≠ acknowledged payments ${warmed + theirs}`);
-  } finally {
-    await unbatched.stop();
-    rmSync(unbatchedDir, { recursive: true, force: true });
-  }
-  // the same payment's work behind a bare node:http server: what the framework path around it costs
-  const bundle = await bundlePaymentWork();
-  const bare = await startBarePayments(bundle);
-  try {
-    const bareOptions = {
-      url: bare.url,
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer bench" },
-      body: JSON.stringify({ invoiceId: bare.info.invoiceId, amount: 1, date: "2026-01-02" }),
+      {
+        name: "POST /payments, WAL unbatched",
+        options: {
+          url: `${unbatched.url}/api/v1${ready.base}/payments`,
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${ready.token}` },
+          body: JSON.stringify({ invoiceId: ready.invoice.id, amount: 1, date: "2026-01-02" }),
+        },
+        pid: unbatched.pid,
+      },
+      {
+        name: "bare node:http payment (no framework)",
+        options: {
+          url: bare.url,
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer bench" },
+          body: JSON.stringify({ invoiceId: bare.info.invoiceId, amount: 1, date: "2026-01-02" }),
+        },
+        pid: bare.pid,
+      },
+    ];
+    const warmed = [];
+    for (const line of lines) warmed.push(await measure(`warm-up (8,000: ${line.name})`, { ...line.options, amount: 8_000 }, line.pid));
+    const answered = await measureSideBySide(lines);
+    /** The payments a line's server acknowledged, its warm-up included. */
+    const acknowledged = (name) => {
+      const i = lines.findIndex((line) => line.name === name);
+      return warmed[i] + answered[i];
     };
-    await measure("warm-up (8,000 bare payments)", { ...bareOptions, amount: 8_000 }, bare.pid);
-    await measure("bare node:http payment (no framework)", bareOptions, bare.pid);
+    paid += acknowledged("POST /payments");
+    const kept = (await other("GET", `${ready.base}/invoices/${ready.invoice.id}`, undefined, ready.token)).amountPaid;
+    const unbatchedPaid = acknowledged("POST /payments, WAL unbatched");
+    if (kept !== unbatchedPaid) failures.push(`WAL unbatched: amountPaid ${kept} ≠ acknowledged payments ${unbatchedPaid}`);
   } finally {
-    await bare.stop();
+    for (const child of started) await child.stop();
+    rmSync(unbatchedDir, { recursive: true, force: true });
   }
   // random keys, as clients make them (a UUID each): where each record's index entry lands is random too
   paid += await measure("POST /payments with Idempotency-Key", {
@@ -208,8 +222,6 @@ try {
   });
   const posted = await measure("POST /journal-entries", { url: `${url}/api/v1${base}/journal-entries`, method: "POST", body: rentEntryBody(account) });
   // the steps from a bare answer to a payment, on the same, now warm, server: where a payment's CPU goes
-  await measure("GET /health", { url: `${url}/health` });
-  await measure("GET /businesses/{id} (authenticated)", { url: `${url}/api/v1${base}` });
   const refused = { url: `${url}/api/v1${base}/payments`, method: "POST" };
   await measure("POST /payments refused by validation", { ...refused, body: JSON.stringify({ invoiceId: 5 }) }, server.pid, "400");
   const noInvoice = JSON.stringify({ invoiceId: "inv_00000000000000000000000000", amount: 1, date: "2026-01-02" });
