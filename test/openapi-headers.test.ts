@@ -202,6 +202,20 @@ describe("the document", () => {
     expect(responseHeaders(find("PATCH", "/businesses/{businessId}/companies/{companyId}"), 200)).not.toContain("Idempotent-Replayed");
   });
 
+  // the routes whose only parameter is the business's are registered without its run-time check
+  // (skipCheckOfAdmittedBusiness): their document must still declare it
+  it("declares every parameter of every path, required, as a path parameter", () => {
+    const missing: string[] = [];
+    for (const o of operations) {
+      const declared = (o.op.parameters ?? []).map(deref).filter((p: Json) => p.in === "path" && p.required === true);
+      for (const [, name] of o.path.matchAll(/\{([^}]+)\}/g)) {
+        if (!declared.some((p: Json) => p.name === name)) missing.push(`${describe_(o)}: ${name}`);
+      }
+    }
+    expect(operations.filter((o) => o.path.includes("{businessId}")).length).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
+  });
+
   it("resolves every $ref inside itself", () => {
     const refs: string[] = [];
     const walk = (node: unknown): void => {
