@@ -17,6 +17,8 @@ export const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /** Request id, per-request database meter, Server-Timing and security headers, metrics and the access log. */
 export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const statements = deps.metrics.dbStatements.cell();
+  const statementSeconds = deps.metrics.dbSeconds.cell();
   return async (c, next) => {
     const started = performance.now();
     const incoming = c.req.header("X-Request-Id");
@@ -34,11 +36,12 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     deps.responseHeaders(c, { "x-request-id": requestId, "server-timing": timing });
     const route = c.req.routePath || "unmatched";
     const status = c.res.status;
-    deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(status) });
-    deps.metrics.httpDuration.observe({ route, method: c.req.method }, total / 1000);
+    const series = deps.metrics.routeSeries(route, c.req.method);
+    series.status(status).value += 1;
+    series.duration.observe(total / 1000);
     if (meter.statements > 0) {
-      deps.metrics.dbStatements.inc({}, meter.statements);
-      deps.metrics.dbSeconds.inc({}, meter.durationMs / 1000);
+      statements.value += meter.statements;
+      statementSeconds.value += meter.durationMs / 1000;
     }
     if (deps.logger.isLevelEnabled("debug")) deps.logger.debug({ requestId, method: c.req.method, route, status, ms: Number(total.toFixed(3)) }, "request");
   };

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Counter, Histogram } from "./metrics.js";
+import { Counter, Histogram, MetricsRegistry } from "./metrics.js";
 
 /** The exposition's value per label set, parsed back from a counter's text. */
 function counted(counter: Counter): Map<string, number> {
@@ -55,5 +55,28 @@ describe("metrics", () => {
     expect(text).toContain('t_seconds_bucket{route="/a",le="1"} 2\n');
     expect(text).toContain('t_seconds_count{route="/b"} 1\n');
     expect(text).toContain('t_seconds_bucket{route="/b",le="1"} 0\n');
+  });
+
+  it("counts a request through its route's series as through label sets", () => {
+    const request = fc.record({
+      route: fc.constantFrom("/health", "/api/v1/businesses/:businessId", "unmatched"),
+      method: fc.constantFrom("GET", "POST", "PATCH"),
+      status: fc.constantFrom(200, 201, 304, 404, 422),
+      seconds: fc.double({ min: 0, max: 5, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(fc.array(request, { maxLength: 60 }), (requests) => {
+        const bySeries = new MetricsRegistry();
+        const byLabels = new MetricsRegistry();
+        for (const { route, method, status, seconds } of requests) {
+          const series = bySeries.routeSeries(route, method);
+          series.status(status).value += 1;
+          series.duration.observe(seconds);
+          byLabels.httpRequests.inc({ route, method, status: String(status) });
+          byLabels.httpDuration.observe({ route, method }, seconds);
+        }
+        expect(bySeries.render()).toBe(byLabels.render());
+      }),
+    );
   });
 });

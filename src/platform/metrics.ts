@@ -48,25 +48,40 @@ interface Metric {
   render(): string;
 }
 
+/** A counter's value for one label set: resolved once by callers that count into the same set again and again. */
+export interface CounterCell {
+  value: number;
+}
+
 export class Counter implements Metric {
-  private readonly values = new Map<string, number>();
+  private readonly cells = new Map<string, CounterCell>();
   constructor(
     readonly name: string,
     readonly help: string,
   ) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelKey(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
+    this.cell(labels).value += by;
   }
 
   get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
+    return this.cells.get(labelKey(labels))?.value ?? 0;
+  }
+
+  /** The value of this label set, counted from 0 when new. */
+  cell(labels: Labels = {}): CounterCell {
+    const key = labelKey(labels);
+    let cell = this.cells.get(key);
+    if (!cell) {
+      cell = { value: 0 };
+      this.cells.set(key, cell);
+    }
+    return cell;
   }
 
   render(): string {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
-    for (const [key, value] of this.values) out += `${this.name}${key ? `{${key}}` : ""} ${value}\n`;
+    for (const [key, cell] of this.cells) out += `${this.name}${key ? `{${key}}` : ""} ${cell.value}\n`;
     return out;
   }
 }
@@ -89,10 +104,28 @@ export class Gauge implements Metric {
   }
 }
 
-interface HistogramSeries {
-  buckets: number[];
-  sum: number;
-  count: number;
+/** A histogram's series for one label set: resolved once by callers that observe into the same set again and again. */
+export class HistogramSeries {
+  /** Observations per bucket, each counted once (in the first bucket whose bound holds it); cumulated when rendered. */
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(private readonly bounds: readonly number[]) {
+    this.counts = new Array(bounds.length).fill(0);
+  }
+
+  observe(value: number): void {
+    const bounds = this.bounds;
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]!) {
+        this.counts[i]! += 1;
+        break;
+      }
+    }
+    this.sum += value;
+    this.count += 1;
+  }
 }
 
 export class Histogram implements Metric {
@@ -104,23 +137,28 @@ export class Histogram implements Metric {
   ) {}
 
   observe(labels: Labels, value: number): void {
+    this.seriesOf(labels).observe(value);
+  }
+
+  /** The series of this label set, empty when new. */
+  seriesOf(labels: Labels): HistogramSeries {
     const key = labelKey(labels);
     let series = this.series.get(key);
     if (!series) {
-      series = { buckets: new Array(this.bounds.length).fill(0), sum: 0, count: 0 };
+      series = new HistogramSeries(this.bounds);
       this.series.set(key, series);
     }
-    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) series.buckets[i]! += 1;
-    series.sum += value;
-    series.count += 1;
+    return series;
   }
 
   render(): string {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
     for (const [key, s] of this.series) {
       const sep = key ? "," : "";
+      let cumulative = 0;
       this.bounds.forEach((bound, i) => {
-        out += `${this.name}_bucket{${key}${sep}le="${bound}"} ${s.buckets[i]}\n`;
+        cumulative += s.counts[i]!;
+        out += `${this.name}_bucket{${key}${sep}le="${bound}"} ${cumulative}\n`;
       });
       out += `${this.name}_bucket{${key}${sep}le="+Inf"} ${s.count}\n`;
       out += `${this.name}_sum${key ? `{${key}}` : ""} ${s.sum}\n`;
@@ -128,6 +166,12 @@ export class Histogram implements Metric {
     }
     return out;
   }
+}
+
+/** What a request of one route and method counts into: its duration, and the requests by status. */
+export interface RouteSeries {
+  readonly duration: HistogramSeries;
+  status(code: number): CounterCell;
 }
 
 const SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -151,6 +195,39 @@ export class MetricsRegistry {
   readonly commitBatchSize = this.add(
     new Histogram("coreflow_db_commit_batch_writes", "Writes committed together by one shared business transaction (group commit).", [1, 2, 4, 8, 16, 32, 64, 128, 256]),
   );
+
+  /**
+   * The HTTP series by route, then method, resolved once each: label sets built and looked up per request
+   * cost ~3 µs of every answer (two metrics, their label objects and trie walks). Bounded: routes are the
+   * app's, methods those Node's parser accepts, statuses HTTP's.
+   */
+  private readonly routes = new Map<string, Map<string, RouteSeries>>();
+
+  /** The series a request of `route` (its pattern, or "unmatched") and `method` counts into. */
+  routeSeries(route: string, method: string): RouteSeries {
+    let byMethod = this.routes.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      this.routes.set(route, byMethod);
+    }
+    let series = byMethod.get(method);
+    if (!series) {
+      const statuses = new Map<number, CounterCell>();
+      series = {
+        duration: this.httpDuration.seriesOf({ route, method }),
+        status: (code) => {
+          let cell = statuses.get(code);
+          if (!cell) {
+            cell = this.httpRequests.cell({ route, method, status: String(code) });
+            statuses.set(code, cell);
+          }
+          return cell;
+        },
+      };
+      byMethod.set(method, series);
+    }
+    return series;
+  }
 
   private readonly caches: Array<{ name: string; stats: CacheStats }> = [];
   readonly cacheHits = this.add(
