@@ -198,8 +198,8 @@ export class MetricsRegistry {
 
   /**
    * The HTTP series by route, then method, resolved once each: label sets built and looked up per request
-   * cost ~3 µs of every answer (two metrics, their label objects and trie walks). Bounded: routes are the
-   * app's, methods those Node's parser accepts, statuses HTTP's.
+   * (two metrics, their label objects and trie walks) cost every answer ~3,000 instructions (GET /health
+   * 112.4k → 109.3k). Bounded: routes are the app's, methods those Node's parser accepts, statuses HTTP's.
    */
   private readonly routes = new Map<string, Map<string, RouteSeries>>();
 
