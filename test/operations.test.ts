@@ -579,6 +579,12 @@ describe("operations endpoints", () => {
     const server = await start(newDataDir(), { METRICS_TOKEN: "" });
     const api = client(server.url);
     expect(await metric(api, "coreflow_business_handles_open")).toBe(0);
+    // a business write commits through the group commit, which counts each commit's size
+    const { token } = await registerUser(api);
+    const businessId = await createBusiness(api, token, "Metered");
+    const before = await metric(api, "coreflow_db_commit_batch_writes_count");
+    expect((await api.post(`/businesses/${businessId}/companies`, { name: "A company" }, { token })).status).toBe(201);
+    expect(await metric(api, "coreflow_db_commit_batch_writes_count")).toBeGreaterThan(before);
   });
 });
 

@@ -64,10 +64,6 @@ export class Counter implements Metric {
     this.cell(labels).value += by;
   }
 
-  get(labels: Labels = {}): number {
-    return this.cells.get(labelKey(labels))?.value ?? 0;
-  }
-
   /** The value of this label set, counted from 0 when new. */
   cell(labels: Labels = {}): CounterCell {
     const key = labelKey(labels);

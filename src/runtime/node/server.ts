@@ -71,6 +71,8 @@ metrics.add(new Gauge("coreflow_sqlite_wal_batched", "1 when a commit's WAL fram
 metrics.add(new Gauge("coreflow_process_resident_memory_bytes", "Resident set size.", () => process.memoryUsage.rss()));
 metrics.add(new Gauge("coreflow_process_heap_used_bytes", "V8 heap in use.", () => process.memoryUsage().heapUsed));
 
+/** The one series of commit batch sizes, resolved once: every group commit observes into it. */
+const batchSizes = metrics.commitBatchSize.seriesOf({});
 const bus = new TriggeringEventBus();
 let agentConfig: ReturnType<typeof readAgentConfig>;
 let mail: ReturnType<typeof smtpTransport> | undefined;
@@ -99,7 +101,7 @@ const app = createApp({
   logger,
   metrics,
   bus,
-  commits: new GroupCommit(setImmediate, (size) => metrics.commitBatchSize.observe({}, size)),
+  commits: new GroupCommit(setImmediate, (size) => batchSizes.observe(size)),
   config: config.app,
   stopping: stopping.signal,
   clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown",
