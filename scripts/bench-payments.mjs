@@ -21,10 +21,10 @@
 // journal and the trial balance must balance — exit 1 otherwise (exit 0 says nothing about speed; the
 // figures are printed).
 import autocannon from "autocannon";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, rentEntryBody, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, bundlePaymentWork, cpuSeconds, numberArg, payableInvoice, rentEntryBody, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
 
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
@@ -45,13 +45,6 @@ const server = await startBuiltServer(dataDir, {}, {
 const { url } = server;
 
 const call = apiCaller(url);
-const ticks = Number(process.env.CLK_TCK ?? 100);
-/** User + system CPU seconds a process (or one of its threads: `/proc/<pid>/task/<tid>`) has used so far. */
-function cpuSeconds(pid, path = `/proc/${pid}`) {
-  const fields = readFileSync(`${path}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
-}
-
 /** CPU seconds of the process's main thread (the event loop) and of all its threads. */
 function threadSeconds(pid) {
   let all = 0;

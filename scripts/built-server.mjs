@@ -1,6 +1,7 @@
 // Starts the built server (dist/server.js) for the benchmark scripts, on a free loopback port.
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -8,11 +9,12 @@ import { pathToFileURL } from "node:url";
  * Resolves once the server logs "listening"; `stop()` sends SIGTERM and waits for the exit.
  * SERVER_NODE_ARGS (space-separated) go to the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  * `wrapper`: a command the server's node runs under (e.g. valgrind), with more time to start.
- * `nodeArgs`: more options for the server's node; `onOutput`: each line it prints that is not a log entry.
+ * `nodeArgs`: more options for the server's node; `onOutput`: each line it prints that is not a log entry;
+ * `script`: another build's server.js (its migrations beside it, as in a checkout) instead of ours.
  */
-export async function startBuiltServer(dataDir, env = {}, { wrapper = [], startLimitMs = 20_000, nodeArgs: extra = [], onOutput } = {}) {
+export async function startBuiltServer(dataDir, env = {}, { wrapper = [], startLimitMs = 20_000, nodeArgs: extra = [], onOutput, script = "dist/server.js" } = {}) {
   const nodeArgs = [...(process.env.SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean), ...extra];
-  const command = [...wrapper, process.execPath, ...nodeArgs, resolve("dist/server.js")];
+  const command = [...wrapper, process.execPath, ...nodeArgs, resolve(script)];
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info", RATE_LIMIT_PER_SECOND: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -89,6 +91,13 @@ export function startHello(wrapper = []) {
 /** A payment's work behind a bare node:http server (serveBarePayments of scripts/bench-payments-work.ts). */
 export function startBarePayments(bundle, wrapper = []) {
   return startBare(`const { serveBarePayments } = await import(${JSON.stringify(bundle)}); serveBarePayments();`, wrapper);
+}
+
+const ticks = Number(process.env.CLK_TCK ?? 100);
+/** User + system CPU seconds a process (or one of its threads: `/proc/<pid>/task/<tid>`) has used so far (Linux). */
+export function cpuSeconds(pid, path = `/proc/${pid}`) {
+  const fields = readFileSync(`${path}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
 }
 
 /** `--name N` from the command line as a number, or the fallback. */
