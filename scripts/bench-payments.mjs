@@ -214,7 +214,7 @@ try {
     requests: [{ setupRequest: (req) => ({ ...req, body: payment, headers: { ...req.headers, "idempotency-key": crypto.randomUUID() } }) }],
   });
   const posted = await measure("POST /journal-entries", { url: `${url}/api/v1${base}/journal-entries`, method: "POST", body: rentEntryBody(account) });
-  // the steps from a bare answer to a payment, on the same, now warm, server: where a payment's CPU goes
+  // refusals, on the same warm server: one before the work (validation), one inside it (no such invoice)
   const refused = { url: `${url}/api/v1${base}/payments`, method: "POST" };
   await measure("POST /payments refused by validation", { ...refused, body: JSON.stringify({ invoiceId: 5 }) }, server.pid, "400");
   const noInvoice = JSON.stringify({ invoiceId: "inv_00000000000000000000000000", amount: 1, date: "2026-01-02" });

@@ -64,7 +64,8 @@ const checked = (result: StandardResult): Checked =>
  */
 export function skipCheckOfAdmittedBusiness(app: OpenAPIHono<AppEnv>): void {
   const register = app.openapi;
-  app.openapi = ((route: Parameters<typeof register>[0], handler: Parameters<typeof register>[1], hook?: Parameters<typeof register>[2]) => {
+  type Route = Parameters<typeof register>;
+  app.openapi = ((route: Route[0], handler: Route[1], hook?: Route[2]) => {
     const { middleware, hide, ...documented } = route;
     if (hide || documented.request?.params !== businessIdParam) return register(route, handler, hook);
     app.openAPIRegistry.registerPath(documented);
