@@ -43,6 +43,8 @@ const KNOWN = [
 const METHODS = ["get", "post", "put", "patch", "delete"];
 /** A well-formed id that names nothing: what an attacker would try for an id they cannot know. */
 const NO_SUCH_BUSINESS = "biz_01j9z3k4m5n6p7q8r9s0t1v2w3";
+/** An id no route's schema would accept (over 64 characters): refused by admission like any other (decision 0015). */
+const MALFORMED_BUSINESS = "x".repeat(100);
 
 let server: RunningServer;
 let api: Client;
@@ -302,6 +304,8 @@ describe("the walls between businesses, for every documented route", () => {
           const onNothing = await call(op.method, urlOf(op, { ...ids, businessId: NO_SUCH_BUSINESS }, attempt.query), options);
           expectProblem(onNothing, 404, `${context}, no such business`);
           expect(onA.body, context).toEqual(onNothing.body);
+          const onMalformed = await call(op.method, urlOf(op, { ...ids, businessId: MALFORMED_BUSINESS }, attempt.query), options);
+          expect(onMalformed.body, `${context}, a malformed business id`).toEqual(onNothing.body);
           checked += 1;
         }
       }
