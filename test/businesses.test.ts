@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type Client, cacheCounters, client, createBusiness, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -92,6 +92,39 @@ describe("businesses", () => {
     expect((await api.delete(`/businesses/${id}`, { token: owner.token })).status).toBe(204);
     expect((await api.get(`/businesses/${id}`, { token: owner.token })).status).toBe(404);
     expect((await api.get(`/businesses/${id}`, { token: admin.token })).status).toBe(404);
+  });
+});
+
+describe("what admission remembers", () => {
+  it("a rename forgets only its business's admissions, a sign-in's session is remembered, and every answer is current", async () => {
+    const owner = await registerUser(api);
+    const a = await createBusiness(api, owner.token, "Alpha");
+    const b = await createBusiness(api, owner.token, "Beta");
+    const key = (await api.post(`/businesses/${a}/api-keys`, { name: "reporting", role: "viewer" }, { token: owner.token })).body.key as string;
+    const read = async () => [
+      (await api.get(`/businesses/${a}`, { token: owner.token })).body.name,
+      (await api.get(`/businesses/${b}`, { token: owner.token })).body.name,
+      (await api.get(`/businesses/${a}`, { token: key })).body.name,
+    ];
+    expect(await read()).toEqual(["Alpha", "Beta", "Alpha"]);
+    const before = await cacheCounters(api, "sessions", "memberships", "api_keys");
+    expect((await api.patch(`/businesses/${a}`, { name: "Alpha Two" }, { token: owner.token })).status).toBe(200);
+    expect(await read()).toEqual(["Alpha Two", "Beta", "Alpha Two"]);
+    const after = await cacheCounters(api, "sessions", "memberships", "api_keys");
+    // the rename's own admission and the reads after it: only Alpha's membership and key are read again
+    expect(after.memberships!.misses - before.memberships!.misses).toBe(1);
+    expect(after.api_keys!.misses - before.api_keys!.misses).toBe(1);
+    expect(after.sessions!.misses - before.sessions!.misses).toBe(0);
+
+    // a new sign-in's first request finds its session remembered; signing out ends it at once all the same
+    const login = await api.post("/auth/login", { email: owner.email, password: owner.password });
+    const signedIn = await cacheCounters(api, "sessions");
+    expect((await api.get("/me", { token: login.body.accessToken })).status).toBe(200);
+    const used = await cacheCounters(api, "sessions");
+    expect(used.sessions!.misses - signedIn.sessions!.misses).toBe(0);
+    expect((await api.post("/auth/logout", { refreshToken: login.body.refreshToken })).status).toBe(204);
+    expect((await api.get("/me", { token: login.body.accessToken })).status).toBe(401);
+    expect((await api.get(`/businesses/${b}`, { token: owner.token })).body.name).toBe("Beta");
   });
 });
 

@@ -1,6 +1,6 @@
 /** Who may read `GET /businesses/{id}/events`, for how long, and which events they are shown. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Client, client, createBusiness, registerUser } from "./support/api.js";
+import { type Client, cacheCounters, client, createBusiness, registerUser } from "./support/api.js";
 import { type RunningServer, removeDataDir, startServer } from "./support/server.js";
 import { type OpenStream, openEventStream } from "./support/sse.js";
 
@@ -239,14 +239,8 @@ describe("events a role may not read", () => {
 describe("what checking access costs", () => {
   /** Lookups made to admit open streams again (hits and misses of their caches): each one is at most a statement. */
   async function readmissions(): Promise<number> {
-    const text = (await api.get("/metrics")).text;
-    let total = 0;
-    for (const cache of ["stream_sessions", "stream_memberships", "stream_api_keys"]) {
-      for (const counter of ["coreflow_cache_hits_total", "coreflow_cache_misses_total"]) {
-        total += Number(text.match(new RegExp(`^${counter}\\{cache="${cache}"\\} (\\d+)$`, "m"))?.[1] ?? Number.NaN);
-      }
-    }
-    return total;
+    const counters = await cacheCounters(api, "stream_sessions", "stream_memberships", "stream_api_keys");
+    return Object.values(counters).reduce((total, { hits, misses }) => total + hits + misses, 0);
   }
 
   it("is nothing per event while the core database is not written; one admission per stream after it is", async () => {

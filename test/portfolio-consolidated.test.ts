@@ -6,7 +6,7 @@
  * counterparty business on Beta's journal entries). Also: the warm-up after sign-in.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createBusiness, registerUser } from "./support/api.js";
+import { cacheCounters, createBusiness, registerUser } from "./support/api.js";
 import { accountsOf, issueInvoice, ok, serverForTests } from "./support/portfolio.js";
 
 const api = serverForTests();
@@ -26,13 +26,7 @@ const metricValue = (text: string, name: string, labels: string) => {
   const escaped = labels.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return Number(text.match(new RegExp(`^${name}\\{${escaped}\\} (\\d+)$`, "m"))?.[1] ?? 0);
 };
-async function cacheCounters() {
-  const text = await metricsText();
-  return {
-    hits: metricValue(text, "coreflow_cache_hits_total", 'cache="portfolio"'),
-    misses: metricValue(text, "coreflow_cache_misses_total", 'cache="portfolio"'),
-  };
-}
+const portfolioCache = async () => (await cacheCounters(api, "portfolio")).portfolio!;
 
 const line = (type: string, code: string, name: string, amount: number) => ({ type, code, name, amount });
 
@@ -268,17 +262,17 @@ describe("consolidated statements", () => {
   it("serves repeated statements from the per-business cache, and never a figure older than a business's last commit", async () => {
     const query = `/portfolio/profit-and-loss?currency=USD&from=2026-03-01&to=2026-03-31&businessIds=${alpha},${beta}`;
     const first = await ok(api.get(query, { token: t }), 200);
-    const before = await cacheCounters();
+    const before = await portfolioCache();
     const again = await ok(api.get(query, { token: t }), 200);
     expect(again).toEqual(first);
-    const after = await cacheCounters();
+    const after = await portfolioCache();
     expect(after.hits - before.hits).toBe(2);
     expect(after.misses - before.misses).toBe(0);
 
     // a committed change in Beta: Beta's statement is recomputed at once, Alpha's still comes from the cache
     await entry(t, beta, { date: "2026-03-20", memo: "More income", lines: [dr(betaAccounts.cash!, 50_000), cr(betaAccounts["4900"]!, 50_000)] });
     const fresh = await ok(api.get(query, { token: t }), 200);
-    const changed = await cacheCounters();
+    const changed = await portfolioCache();
     expect(changed.misses - after.misses).toBe(1);
     expect(changed.hits - after.hits).toBe(1);
     expect(fresh.businesses.find((x: any) => x.businessId === beta).statement.totals.revenue).toBe(150_000);
@@ -409,11 +403,11 @@ describe("warm-up after sign-in", () => {
     }
     expect(computed - computedBefore).toBe(2);
 
-    const before = await cacheCounters();
+    const before = await portfolioCache();
     const res = await api.get("/portfolio?currency=USD", { token: login.body.accessToken });
     expect(res.status, res.text).toBe(200);
     expect(res.body.businesses.find((b: any) => b.businessId === one).figures.cash).toBe(5_000);
-    const after = await cacheCounters();
+    const after = await portfolioCache();
     expect(after.hits - before.hits).toBe(2);
     expect(after.misses - before.misses).toBe(0);
 

@@ -1,3 +1,4 @@
+import { cacheScope, declareScope } from "../platform/generation-cache.js";
 import type { Db } from "../platform/sql.js";
 import type { Role } from "./roles.js";
 
@@ -76,6 +77,7 @@ export const listMemberBusinesses = (db: Db, userId: string, afterId: string, li
 
 export function updateBusinessName(db: Db, businessId: string, name: string, at: string): void {
   db.run("UPDATE businesses SET name = ?, updated_at = ? WHERE id = ?", name, at, businessId);
+  declareScope(db, cacheScope.business(businessId));
 }
 
 export function markBusinessDeleted(db: Db, businessId: string, at: string): void {

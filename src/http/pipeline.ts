@@ -5,7 +5,7 @@ import { can, type Permission, type Role } from "../businesses/roles.js";
 import { findSession, type SessionRow } from "../identity/store.js";
 import { sha256Hex, timingSafeEqual } from "../platform/crypto.js";
 import { forbidden, notFound, tooManyRequests, unauthorized } from "../platform/problem.js";
-import { GenerationCache } from "../platform/generation-cache.js";
+import { cacheScope, GenerationCache } from "../platform/generation-cache.js";
 import { TokenBuckets } from "../platform/rate-limit.js";
 import { Db, DbMeter } from "../platform/sql.js";
 import { idempotencyGate } from "./idempotency.js";
@@ -48,6 +48,8 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
 }
 
 const API_KEY = /^cf_(key_[0-9a-z]{26})_([0-9a-f]{64})$/;
+/** A key as admission reads it changes with its business (a key unknown here: with any write). */
+const apiKeyScope = (key: businesses.ApiKeyRow | undefined) => key && cacheScope.business(key.business_id);
 
 /**
  * Who is calling, from `Authorization: Bearer` (an access token or an API key), or 401; then the
@@ -68,7 +70,7 @@ export function admitCaller(deps: AppDeps, identity: Identity): (c: AppContext) 
     if (token.startsWith("cf_")) {
       const parts = token.match(API_KEY);
       const keyId = parts?.[1];
-      const key = keyId ? apiKeys.get(keyId, () => businesses.findActiveApiKey(c.get("coreDb"), keyId)) : undefined;
+      const key = keyId ? apiKeys.get(keyId, () => businesses.findActiveApiKey(c.get("coreDb"), keyId), apiKeyScope) : undefined;
       if (!key || !timingSafeEqual(key.secret_hash, sha256Hex(parts![2]!))) throw unauthorized("The API key is not valid.");
       principal = { kind: "apiKey", keyId: key.id, businessId: key.business_id, role: key.role };
     } else {
@@ -101,9 +103,17 @@ export function businessScope(deps: AppDeps): MiddlewareHandler<AppEnv> {
     let admitted: businesses.MemberBusinessRow | undefined;
     if (principal.kind === "user") {
       const key = `${businessId}/${principal.userId}`;
-      admitted = memberships.get(key, () => businesses.findMemberBusiness(db, businessId, principal.userId));
+      admitted = memberships.get(
+        key,
+        () => businesses.findMemberBusiness(db, businessId, principal.userId),
+        () => cacheScope.business(businessId),
+      );
     } else if (principal.businessId === businessId) {
-      const business = live.get(businessId, () => businesses.findBusiness(db, businessId));
+      const business = live.get(
+        businessId,
+        () => businesses.findBusiness(db, businessId),
+        () => cacheScope.business(businessId),
+      );
       // every field named rather than `{ ...business, role }` (decision 0009)
       admitted = business && {
         id: business.id,
@@ -154,13 +164,21 @@ export function readmission(deps: AppDeps): Readmission {
   deps.metrics.trackCache("stream_api_keys", apiKeys);
   return (principal, businessId) => {
     if (principal.kind === "apiKey") {
-      const key = apiKeys.get(principal.keyId, () => businesses.findActiveApiKey(db, principal.keyId));
+      const key = apiKeys.get(principal.keyId, () => businesses.findActiveApiKey(db, principal.keyId), apiKeyScope);
       return key && key.business_id === businessId ? key.role : undefined;
     }
-    const session = sessions.get(principal.sessionId, () => findSession(db, principal.sessionId));
+    const session = sessions.get(
+      principal.sessionId,
+      () => findSession(db, principal.sessionId),
+      () => cacheScope.session(principal.sessionId),
+    );
     if (!session || session.revoked_at || session.user_id !== principal.userId) return undefined;
     const key = `${businessId}/${principal.userId}`;
-    return memberships.get(key, () => businesses.findMemberBusiness(db, businessId, principal.userId))?.role;
+    return memberships.get(
+      key,
+      () => businesses.findMemberBusiness(db, businessId, principal.userId),
+      () => cacheScope.business(businessId),
+    )?.role;
   };
 }
 

@@ -2,7 +2,7 @@ import type { AppDeps } from "../http/context.js";
 import { randomToken, sha256Hex } from "../platform/crypto.js";
 import { newId } from "../platform/ids.js";
 import { conflict, tooManyRequests, unauthorized } from "../platform/problem.js";
-import { GenerationCache } from "../platform/generation-cache.js";
+import { cacheScope, GenerationCache } from "../platform/generation-cache.js";
 import { FailureWindow } from "../platform/rate-limit.js";
 import type { Db } from "../platform/sql.js";
 import { isoNow } from "../platform/time.js";
@@ -41,15 +41,16 @@ export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config" | "core" 
     const now = Date.now();
     const sessionId = newId("ses", now);
     const refreshToken = randomToken();
+    const expiresAt = isoNow(now + config.refreshTokenDays * 86_400_000);
     db.transaction(() => {
-      store.insertSession(db, {
-        id: sessionId,
-        userId: user.id,
-        createdAt: isoNow(now),
-        expiresAt: isoNow(now + config.refreshTokenDays * 86_400_000),
-      });
+      store.insertSession(db, { id: sessionId, userId: user.id, createdAt: isoNow(now), expiresAt });
       store.insertRefreshToken(db, sha256Hex(refreshToken), sessionId, isoNow(now));
     });
+    // committed just now, in this synchronous run: the first request with the new token finds it
+    // remembered instead of reading it back (a sign-in is followed by requests that use it)
+    if (!db.connection.inTransaction) {
+      sessions.prime(sessionId, { id: sessionId, user_id: user.id, expires_at: expiresAt, revoked_at: null }, cacheScope.session(sessionId));
+    }
     return {
       user: publicUser(user),
       accessToken: await signAccessToken(deps.jwtKey, user.id, sessionId, config.accessTokenSeconds),
@@ -110,7 +111,7 @@ export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config" | "core" 
         const session = store.findSession(db, token.session_id)!;
         if (session.revoked_at) return { error: "This session has ended." };
         if (Date.parse(session.expires_at) <= now) return { error: "This session has expired." };
-        if (!store.useRefreshToken(db, tokenHash, isoNow(now))) {
+        if (!store.useRefreshToken(db, tokenHash, session.id, isoNow(now))) {
           store.revokeSession(db, session.id, "refresh token reused", isoNow(now));
           return { error: "This refresh token was already used; the session has been revoked." };
         }
@@ -135,7 +136,11 @@ export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config" | "core" 
     /** Access tokens are short-lived, and the session behind one is checked on every request, so logout and reuse detection take effect at once. */
     async authenticateAccessToken(db: Db, token: string): Promise<{ userId: string; sessionId: string }> {
       const claims = await verifier.verify(token);
-      const session = sessions.get(claims.sessionId, () => store.findSession(db, claims.sessionId));
+      const session = sessions.get(
+        claims.sessionId,
+        () => store.findSession(db, claims.sessionId),
+        () => cacheScope.session(claims.sessionId),
+      );
       if (!session || session.revoked_at || session.user_id !== claims.userId) throw unauthorized("This session has ended.");
       return claims;
     },

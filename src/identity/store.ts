@@ -1,3 +1,4 @@
+import { cacheScope, declareScope } from "../platform/generation-cache.js";
 import type { Db } from "../platform/sql.js";
 
 export interface UserRow {
@@ -49,6 +50,7 @@ export function insertSession(db: Db, session: { id: string; userId: string; cre
     session.createdAt,
     session.expiresAt,
   );
+  declareScope(db, cacheScope.session(session.id));
 }
 
 export const findSession = (db: Db, id: string) =>
@@ -56,16 +58,21 @@ export const findSession = (db: Db, id: string) =>
 
 export function revokeSession(db: Db, id: string, reason: string, at: string): void {
   db.run("UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL", at, reason, id);
+  declareScope(db, cacheScope.session(id));
 }
 
 export function insertRefreshToken(db: Db, tokenHash: string, sessionId: string, at: string): void {
   db.run("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)", tokenHash, sessionId, at);
+  // no cached answer reads refresh tokens; their session's scope is the narrowest that names them
+  declareScope(db, cacheScope.session(sessionId));
 }
 
 export const findRefreshToken = (db: Db, tokenHash: string) =>
   db.get<RefreshTokenRow>("SELECT token_hash, session_id, used_at FROM refresh_tokens WHERE token_hash = ?", tokenHash);
 
-/** Marks a refresh token used; returns false when another request used it first. */
-export function useRefreshToken(db: Db, tokenHash: string, at: string): boolean {
-  return db.run("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", at, tokenHash).changes === 1;
+/** Marks a refresh token (of session `sessionId`) used; returns false when another request used it first. */
+export function useRefreshToken(db: Db, tokenHash: string, sessionId: string, at: string): boolean {
+  const used = db.run("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", at, tokenHash).changes === 1;
+  declareScope(db, cacheScope.session(sessionId));
+  return used;
 }

@@ -103,3 +103,10 @@ export async function createCustomer(api: Client, token: string, businessId: str
   if (res.status !== 201) throw new Error(`create customer failed: ${res.status} ${res.text}`);
   return res.body.id as string;
 }
+
+/** The cache counters of `/metrics` for each named cache: `{ sessions: { hits, misses }, … }`. */
+export async function cacheCounters(api: Client, ...caches: string[]): Promise<Record<string, { hits: number; misses: number }>> {
+  const text = (await api.get("/metrics")).text;
+  const read = (counter: string, cache: string) => Number(text.match(new RegExp(`^${counter}\\{cache="${cache}"\\} (\\d+)$`, "m"))?.[1] ?? Number.NaN);
+  return Object.fromEntries(caches.map((cache) => [cache, { hits: read("coreflow_cache_hits_total", cache), misses: read("coreflow_cache_misses_total", cache) }]));
+}

@@ -76,9 +76,14 @@ export class NodeSqlConnection implements SqlConnection {
     return result;
   }
 
-  /** Rolls the whole transaction back, counted; a failed COMMIT or a full disk may have ended it already. */
+  /**
+   * Rolls the whole transaction back, counted; a failed COMMIT or a full disk may have ended it already.
+   * The generation moves too: answers cached from inside the transaction (GenerationCache) may hold
+   * what it wrote.
+   */
   private abandon(): void {
     this.rollbacks += 1;
+    this.generation += 1;
     if (this.db.inTransaction) this.statement("ROLLBACK").run();
   }
 
@@ -108,6 +113,7 @@ export class NodeSqlConnection implements SqlConnection {
       return result;
     } catch (error) {
       this.rollbacks += 1;
+      this.generation += 1;
       // after a full disk or an I/O error SQLite may have rolled back the whole transaction, savepoint and all
       if (this.db.inTransaction) {
         this.statement("ROLLBACK TO write").run();
