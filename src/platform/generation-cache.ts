@@ -69,7 +69,7 @@ interface Entry<V> {
 export class GenerationCache<V> {
   // replaced, never clear()ed: a cleared Map's old table keeps its entries alive for V8's scavenger (decision 0009)
   private entries = new Map<string, Entry<V>>();
-  /** Per scope, the declared writes to it since the entries started over. */
+  /** Per scope of the entries kept since they started over, the declared writes to it since then. */
   private stamps = new Map<string, number>();
   private generation = -1;
   hits = 0;
@@ -84,7 +84,7 @@ export class GenerationCache<V> {
   get(key: string, load: () => V, scopeOf?: (value: V) => string | undefined): V {
     this.catchUp();
     const entry = this.entries.get(key);
-    if (entry !== undefined && (this.stamps.get(entry.scope) ?? 0) === entry.stamp) {
+    if (entry !== undefined && this.stamps.get(entry.scope) === entry.stamp) {
       this.hits += 1;
       return entry.value;
     }
@@ -105,8 +105,13 @@ export class GenerationCache<V> {
   }
 
   private keep(key: string, value: V, scope: string): void {
-    if (this.entries.size >= this.maxEntries) this.startOver();
-    this.entries.set(key, { value, scope, stamp: this.stamps.get(scope) ?? 0 });
+    if (this.entries.size >= this.maxEntries || this.stamps.size >= this.maxEntries) this.startOver();
+    let stamp = this.stamps.get(scope);
+    if (stamp === undefined) {
+      stamp = 0;
+      this.stamps.set(scope, stamp);
+    }
+    this.entries.set(key, { value, scope, stamp });
   }
 
   private catchUp(): void {
@@ -114,12 +119,16 @@ export class GenerationCache<V> {
     if (this.generation === current) return;
     const scopes = scopesWritten(this.connection, this.generation, current);
     this.generation = current;
-    if (scopes === undefined || this.stamps.size + scopes.size >= this.maxEntries) {
+    if (scopes === undefined) {
       this.startOver();
       return;
     }
+    // only scopes some entry was kept in are counted: the others have nothing here to drop
     scopes.add(ANY);
-    for (const scope of scopes) this.stamps.set(scope, (this.stamps.get(scope) ?? 0) + 1);
+    for (const scope of scopes) {
+      const stamp = this.stamps.get(scope);
+      if (stamp !== undefined) this.stamps.set(scope, stamp + 1);
+    }
   }
 
   private startOver(): void {
