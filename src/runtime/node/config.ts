@@ -14,6 +14,8 @@ export interface NodeConfig {
   businessMaxBytes: number;
   /** WAL size of a business database at which the checkpoint thread copies it into the file; 0: SQLite's own checkpoint. */
   walCheckpointBytes: number;
+  /** Memory the open business databases' page caches share (each 256 KiB to 32 MiB). */
+  businessPageCacheBytes: number;
   jwtSecret: string | undefined;
   app: AppConfig;
 }
@@ -44,6 +46,7 @@ export function readConfig(env: NodeJS.ProcessEnv): NodeConfig {
     businessPoolSize: int(env, "BUSINESS_POOL_SIZE", 256, 1),
     businessMaxBytes: int(env, "BUSINESS_MAX_MB", 0) * 1024 * 1024,
     walCheckpointBytes: int(env, "WAL_CHECKPOINT_MB", 16) * 1024 * 1024,
+    businessPageCacheBytes: int(env, "BUSINESS_PAGE_CACHE_MB", 128, 1) * 1024 * 1024,
     jwtSecret,
     app: {
       corsOrigins: (env.CORS_ORIGINS ?? "")

@@ -61,6 +61,7 @@ const businesses = new BusinessPool(
   config.businessPoolSize,
   config.businessMaxBytes,
   checkpointer,
+  config.businessPageCacheBytes,
 );
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });

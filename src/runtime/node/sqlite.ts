@@ -43,6 +43,11 @@ export class NodeSqlConnection implements SqlConnection {
     }
   }
 
+  /** Sets the most memory SQLite may keep pages of this database in (PRAGMA cache_size), in KiB. */
+  setPageCache(kib: number): void {
+    this.db.pragma(`cache_size = -${kib}`);
+  }
+
   statement(sql: string): PreparedStatement {
     let statement = this.statements.get(sql);
     if (!statement) {
@@ -150,15 +155,24 @@ interface PooledBusiness extends BusinessHandle {
   lastUsed: number;
 }
 
+/** Each open business database's page cache, in KiB: the budget shared, in powers of two from 256 KiB to 32 MiB. */
+export function pageCacheKib(budgetBytes: number, open: number): number {
+  const share = budgetBytes / 1024 / Math.max(1, open);
+  return Math.min(32_768, Math.max(256, 2 ** Math.floor(Math.log2(Math.max(1, share)))));
+}
+
 /**
  * A bounded pool of open business databases, least recently used first out. A database in use by a
  * request is never closed under it; the pool may exceed its bound until those requests finish.
  * Callers release each handle exactly once (the request pipeline and every background reader do so in
- * a `finally`).
+ * a `finally`). The open databases share one page-cache budget (pageCacheKib): a founder's hundred
+ * businesses take no more memory for pages than a few, each cache shrinking as more are open.
  */
 export class BusinessPool implements BusinessDatabases {
   private readonly open = new Map<string, PooledBusiness>();
   private clock = 0;
+  /** The page cache every open database has now, in KiB. */
+  private pageCache = 0;
 
   constructor(
     private readonly dir: string,
@@ -167,6 +181,7 @@ export class BusinessPool implements BusinessDatabases {
     private readonly capacity: number,
     private readonly maxBytes = 0,
     private readonly checkpointer?: WalCheckpointer,
+    private readonly pageCacheBudgetBytes = 128 * 1024 * 1024,
   ) {}
 
   acquire(businessId: string): BusinessHandle {
@@ -189,6 +204,7 @@ export class BusinessPool implements BusinessDatabases {
         if (this.open.size > this.capacity) this.evict(this.capacity);
       };
       this.open.set(businessId, entry);
+      if (!this.sharePageCaches()) connection.setPageCache(this.pageCache);
     }
     this.clock += 1;
     entry.lastUsed = this.clock;
@@ -209,6 +225,19 @@ export class BusinessPool implements BusinessDatabases {
       oldest[1].connection.close();
       this.open.delete(oldest[0]);
     }
+    this.sharePageCaches();
+  }
+
+  /**
+   * Resizes every open database's page cache when the budget's share changed (rarely: sizes are powers
+   * of two); true when it did. SQLite frees the pages beyond a smaller size at once.
+   */
+  private sharePageCaches(): boolean {
+    const kib = pageCacheKib(this.pageCacheBudgetBytes, this.open.size);
+    if (kib === this.pageCache) return false;
+    this.pageCache = kib;
+    for (const entry of this.open.values()) entry.connection.setPageCache(kib);
+    return true;
   }
 
   openCount(): number {
