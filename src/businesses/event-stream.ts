@@ -5,7 +5,7 @@ import { BUSINESS_READ_ERRORS, bearer, businessIdParam, errorResponses } from ".
 import { type Readmission, requires } from "../http/pipeline.js";
 import { type BusinessEvent, eventsAfter } from "../platform/event-log.js";
 import { badRequest } from "../platform/problem.js";
-import { Db, DbMeter } from "../platform/sql.js";
+import { Db, DbMeter, type SqlConnection } from "../platform/sql.js";
 import { can, type Permission, type Role } from "./roles.js";
 
 /** Live events held per subscriber before it falls back to reading the log: a slow client costs memory up to this, no more. */
@@ -38,6 +38,41 @@ export function eventVisibleTo(role: Role, type: string): boolean {
   return true;
 }
 
+/** How often streams waiting for an event look whether the core database was written (access may be gone). */
+const ACCESS_CHECK_MS = 250;
+
+/**
+ * Wakes streams that are waiting for their next event when the core database was written, so each checks
+ * its caller's access then (a logout, a revoked key, a removed member) rather than at its next heartbeat.
+ * One timer for all streams, running only while some wait, comparing the core generation; a check is one
+ * cached lookup when nothing of that caller's changed (0016). `watch(onWrite)` returns the unwatch.
+ */
+function coreWriteWatch(core: SqlConnection): (onWrite: () => void) => () => void {
+  const waiting = new Set<() => void>();
+  let seen = core.generation;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const look = () => {
+    if (core.generation === seen) return;
+    seen = core.generation;
+    for (const onWrite of [...waiting]) onWrite();
+  };
+  return (onWrite) => {
+    if (!timer) {
+      seen = core.generation;
+      timer = setInterval(look, ACCESS_CHECK_MS);
+      timer.unref();
+    }
+    waiting.add(onWrite);
+    return () => {
+      waiting.delete(onWrite);
+      if (waiting.size === 0 && timer) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    };
+  };
+}
+
 const eventsQuery = z.strictObject({
   after: z
     .string()
@@ -48,6 +83,7 @@ const eventsQuery = z.strictObject({
 });
 
 export function registerEventStream(app: OpenAPIHono<AppEnv>, readmit: Readmission): void {
+  let watchCoreWrites: ReturnType<typeof coreWriteWatch> | undefined;
   app.openapi(
     createRoute({
       method: "get",
@@ -69,6 +105,8 @@ export function registerEventStream(app: OpenAPIHono<AppEnv>, readmit: Readmissi
     }),
     (c) => {
       const deps = c.get("deps");
+      watchCoreWrites ??= coreWriteWatch(deps.core);
+      const watch = watchCoreWrites;
       const scope = c.get("scope");
       const principal = c.get("principal");
       const businessId = scope.businessId;
@@ -150,6 +188,7 @@ export function registerEventStream(app: OpenAPIHono<AppEnv>, readmit: Readmissi
           }
         };
 
+        let nextHeartbeat = Date.now() + deps.config.sseHeartbeatMs;
         try {
           await stream.write(": connected\n\n");
           await catchUp();
@@ -166,18 +205,29 @@ export function registerEventStream(app: OpenAPIHono<AppEnv>, readmit: Readmissi
             }
             if (!open) break;
             if (queue.length > 0 || overflowed) continue;
-            const heartbeat = await new Promise<boolean>((resolve) => {
-              const timer = setTimeout(() => resolve(true), deps.config.sseHeartbeatMs);
-              wake = () => {
-                clearTimeout(timer);
-                resolve(false);
-              };
-            });
-            // a session that ended without an event of this business (a logout) is noticed here at the latest
-            if (heartbeat && open) {
-              if (stillAdmitted()) await stream.write(": heartbeat\n\n");
-              else close();
+            // access lost while events were being sent (the watch below only sees writes made while waiting)
+            if (!stillAdmitted()) {
+              close();
+              break;
             }
+            const woken = await new Promise<"event" | "heartbeat" | "core written">((resolve) => {
+              const done = (why: "event" | "heartbeat" | "core written") => {
+                clearTimeout(timer);
+                unwatch();
+                wake = undefined;
+                resolve(why);
+              };
+              // heartbeats keep their own schedule: core writes elsewhere must not postpone them
+              const timer = setTimeout(() => done("heartbeat"), Math.max(0, nextHeartbeat - Date.now()));
+              const unwatch = watch(() => done("core written"));
+              wake = () => done("event");
+            });
+            if (!open) break;
+            // a session ended, a key revoked or a membership removed without an event of this business: noticed here
+            if (!stillAdmitted()) close();
+            else if (woken === "heartbeat") await stream.write(": heartbeat\n\n");
+            // a heartbeat follows a quiet spell: one after the last event or heartbeat
+            if (woken !== "core written") nextHeartbeat = Date.now() + deps.config.sseHeartbeatMs;
           }
         } finally {
           unsubscribe();
