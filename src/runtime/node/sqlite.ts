@@ -221,7 +221,7 @@ export class BusinessPool implements BusinessDatabases {
       for (const candidate of this.open) {
         if (candidate[1].borrowers === 0 && (!oldest || candidate[1].lastUsed < oldest[1].lastUsed)) oldest = candidate;
       }
-      if (!oldest) return;
+      if (!oldest) break;
       oldest[1].connection.close();
       this.open.delete(oldest[0]);
     }
