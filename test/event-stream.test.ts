@@ -124,47 +124,43 @@ describe("the stream ends when access does", () => {
     expect((await open(id, member.token)).status).toBe(401);
   });
 
-  it("when the session is logged out, at once even if nothing happens in the business", async () => {
-    // heartbeats a minute apart: what ends the stream is the logout, not a heartbeat
-    const slow = await startServer({ env: { SSE_HEARTBEAT_MS: "60000" } });
+  /** A server of its own with heartbeats `heartbeatMs` apart, and an owner's stream of a new business there. */
+  async function withHeartbeat(heartbeatMs: number, test: (t: { api: Client; owner: Awaited<ReturnType<typeof registerUser>>; stream: OpenStream }) => Promise<void>) {
+    const server = await startServer({ env: { SSE_HEARTBEAT_MS: String(heartbeatMs) } });
     try {
-      const slowApi = client(slow.url);
-      const owner = await registerUser(slowApi);
-      const id = await createBusiness(slowApi, owner.token);
-      const stream = await openEventStream(slow.url, id, owner.token);
+      const api = client(server.url);
+      const owner = await registerUser(api);
+      const stream = await openEventStream(server.url, await createBusiness(api, owner.token), owner.token);
       streams.push(stream);
       await stream.until((s) => s.events.length === 2);
-      expect((await slowApi.post("/auth/logout", { refreshToken: owner.refreshToken })).status).toBe(204);
+      await test({ api, owner, stream });
+    } finally {
+      await server.stop();
+      removeDataDir(server.dataDir);
+    }
+  }
+
+  it("when the session is logged out, at once even if nothing happens in the business", async () => {
+    // heartbeats a minute apart: what ends the stream is the logout, not a heartbeat
+    await withHeartbeat(60_000, async ({ api, owner, stream }) => {
+      expect((await api.post("/auth/logout", { refreshToken: owner.refreshToken })).status).toBe(204);
       expect(await stream.waitForEnd(3_000)).toBe(true);
       expect(stream.events).toHaveLength(2);
-    } finally {
-      await slow.stop();
-      removeDataDir(slow.dataDir);
-    }
+    });
   });
 
   it("keeps its heartbeats while the core database is written elsewhere", async () => {
-    const quick = await startServer({ env: { SSE_HEARTBEAT_MS: "300" } });
-    try {
-      const quickApi = client(quick.url);
-      const owner = await registerUser(quickApi);
-      const id = await createBusiness(quickApi, owner.token);
-      const other = await createBusiness(quickApi, owner.token, "Renamed often");
-      const stream = await openEventStream(quick.url, id, owner.token);
-      streams.push(stream);
-      await stream.until((s) => s.events.length === 2);
+    await withHeartbeat(300, async ({ api, owner, stream }) => {
+      const other = await createBusiness(api, owner.token, "Renamed often");
       // a core write every ~50 ms for 1.5 s: each wakes the stream to check access, none may postpone a heartbeat
       const started = Date.now();
       for (let i = 0; Date.now() - started < 1_500; i++) {
-        expect((await quickApi.patch(`/businesses/${other}`, { name: `Renamed ${i}` }, { token: owner.token })).status).toBe(200);
+        expect((await api.patch(`/businesses/${other}`, { name: `Renamed ${i}` }, { token: owner.token })).status).toBe(200);
         await new Promise((done) => setTimeout(done, 50));
       }
       expect(stream.text().split(": heartbeat").length - 1).toBeGreaterThanOrEqual(3);
       expect(stream.ended()).toBe(false);
-    } finally {
-      await quick.stop();
-      removeDataDir(quick.dataDir);
-    }
+    });
   });
 
   it("when the business is deleted, for every member", async () => {
