@@ -6,11 +6,10 @@
 // && (cd /tmp/before && node scripts/build.mjs), then /tmp/before/dist/server.js. Each server gets a fresh data
 // directory, a business with one large issued invoice, and 8,000 requests of the scenario as a warm-up (not
 // counted). Prints every run's µs per request, the medians, and in how many rounds ours was the lower.
-import autocannon from "autocannon";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accountsByCode, apiCaller, cpuSeconds, numberArg, payableInvoice, rentEntryBody, startBuiltServer } from "./built-server.mjs";
+import { accountsByCode, apiCaller, cpuSeconds, median, numberArg, payableInvoice, rentEntryBody, runAutocannon, startBuiltServer } from "./built-server.mjs";
 
 const args = process.argv.slice(2);
 const other = args[0];
@@ -43,7 +42,7 @@ async function prepare(script) {
   }[scenario];
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
   const run = async (amount) => {
-    const result = await new Promise((done, fail) => autocannon({ ...options, headers, connections, amount }, (error, r) => (error ? fail(error) : done(r))));
+    const result = await runAutocannon({ ...options, headers, connections, amount });
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${script}: ${result.non2xx} answers other than 2xx, ${result.errors} errors`);
     return result["2xx"];
   };
@@ -68,7 +67,6 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) micros[i].push(await builds[i].measure());
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const lower = micros[1].filter((ours, round) => ours < micros[0][round]).length;
   for (const [i, build] of builds.entries()) {
     console.log(`${build.script.padEnd(40)} ${scenario}: median ${median(micros[i]).toFixed(0)} µs/request  [runs: ${micros[i].map((m) => m.toFixed(0)).join(", ")}]`);

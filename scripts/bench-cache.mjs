@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { LRUCache } from "lru-cache";
-import { numberArg } from "./built-server.mjs";
+import { median, numberArg } from "./built-server.mjs";
 
 const keys = numberArg("keys", 100_000);
 const accesses = numberArg("accesses", 2_000_000);
@@ -126,7 +126,6 @@ for (let r = 0; r < reps; r++) {
   for (const name of order) results[name].push(pass(contenders[name]));
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const zipfAccesses = zipfCount;
 const summary = Object.fromEntries(
   names2.map((name) => {

@@ -27,12 +27,11 @@
 // (serveBarePayments, as bench-payments runs it) — `payment` less `bare` is what our HTTP path adds. `work`: a payment's own work in process, without HTTP, 32 to a commit
 // (scripts/bench-payments-work.ts): two runs, `warm` and `warm + requests` payments, the difference.
 // Takes 2–5 minutes.
-import autocannon from "autocannon";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, rentEntryBody, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, bundlePaymentWork, numberArg, payableInvoice, rentEntryBody, runAutocannon, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
 
 const args = process.argv.slice(2);
 const scenario = args.includes("--scenario") ? args[args.indexOf("--scenario") + 1] : "payment";
@@ -118,9 +117,7 @@ async function countServerWindow() {
     }
     const { status, ...options } = target;
     const load = async (count) => {
-      const result = await new Promise((done, fail) =>
-        autocannon({ ...options, headers, connections, amount: count, timeout: 120 }, (error, r) => (error ? fail(error) : done(r))),
-      );
+      const result = await runAutocannon({ ...options, headers, connections, amount: count, timeout: 120 });
       const expected = result.statusCodeStats?.[status]?.count ?? 0;
       if (expected !== count || result.errors > 0) throw new Error(`${count - expected} answers other than ${status}, ${result.errors} errors`);
     };

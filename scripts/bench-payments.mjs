@@ -24,7 +24,7 @@ import autocannon from "autocannon";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accountsByCode, apiCaller, bundlePaymentWork, cpuSeconds, numberArg, payableInvoice, rentEntryBody, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, bundlePaymentWork, cpuSeconds, median, numberArg, payableInvoice, rentEntryBody, startBarePayments, startBuiltServer, startHello } from "./built-server.mjs";
 
 const count = numberArg("requests", 20_000);
 const connections = numberArg("connections", 32);
@@ -94,7 +94,6 @@ try {
     };
   }
 
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
   /**
    * Prints one line: the medians of `measured` (runs of one request kind against `pid`), with each run's

@@ -11,12 +11,11 @@
 // Afterwards every acknowledged payment and entry must be in the ledger — a run stops on its clock, so
 // up to one request a connection was still unanswered when it stopped and may have been written too —
 // and the trial balance must balance (exit 1 otherwise).
-import autocannon from "autocannon";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { accountsByCode, apiCaller, cpuSeconds, numberArg, payableInvoice, rentEntryBody, startBare, startBuiltServer, startHello } from "./built-server.mjs";
+import { accountsByCode, apiCaller, cpuSeconds, median, numberArg, payableInvoice, rentEntryBody, runAutocannon, startBare, startBuiltServer, startHello } from "./built-server.mjs";
 
 const runs = numberArg("runs", 4);
 const seconds = numberArg("seconds", 10);
@@ -64,7 +63,7 @@ try {
   /** One run of a line: its answers (by kind) and the server's CPU per answer. */
   async function runOnce(line, duration) {
     const before = cpuSeconds(line.pid);
-    const result = await new Promise((done, fail) => autocannon({ connections, duration, ...line.options }, (error, r) => (error ? fail(error) : done(r))));
+    const result = await runAutocannon({ connections, duration, ...line.options });
     const answered = result["2xx"] + result.non2xx;
     if (result.non2xx > 0 || result.errors > 0) failures.push(`${line.name}: ${result.non2xx} answers other than 2xx, ${result.errors} errors`);
     return { ok: result["2xx"], rate: answered / duration, micros: ((cpuSeconds(line.pid) - before) / Math.max(1, answered)) * 1e6 };
@@ -81,7 +80,6 @@ try {
     }
   }
 
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   console.log(`${connections} connections, ${seconds} s a run, medians of ${runs} runs (each run's µs in brackets); the reference is TOOLCHAIN.md's`);
   for (const [j, line] of lines.entries()) {
     const rate = median(measured[j].map((m) => m.rate));

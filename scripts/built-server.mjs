@@ -1,4 +1,5 @@
 // Starts the built server (dist/server.js) for the benchmark scripts, on a free loopback port.
+import autocannon from "autocannon";
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -99,6 +100,14 @@ export function cpuSeconds(pid, path = `/proc/${pid}`) {
   const fields = readFileSync(`${path}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / ticks;
 }
+
+/** One autocannon run of `options`, its result when it ends. */
+export function runAutocannon(options) {
+  return new Promise((done, fail) => autocannon(options, (error, result) => (error ? fail(error) : done(result))));
+}
+
+/** The middle value (the upper of the two middle ones for an even count). */
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** `--name N` from the command line as a number, or the fallback. */
 export function numberArg(name, fallback) {
