@@ -41,13 +41,16 @@ export function eventVisibleTo(role: Role, type: string): boolean {
 /** How often streams waiting for an event look whether the core database was written (access may be gone). */
 const ACCESS_CHECK_MS = 250;
 
+/** Calls `onWrite` after the core database was written, until the function it returns is called. */
+export type CoreWriteWatch = (onWrite: () => void) => () => void;
+
 /**
  * Wakes streams that are waiting for their next event when the core database was written, so each checks
  * its caller's access then (a logout, a revoked key, a removed member) rather than at its next heartbeat.
  * One timer for all streams, running only while some wait, comparing the core generation; a check is one
  * cached lookup when nothing of that caller's changed (0016). `watch(onWrite)` returns the unwatch.
  */
-function coreWriteWatch(core: SqlConnection): (onWrite: () => void) => () => void {
+export function coreWriteWatch(core: SqlConnection): CoreWriteWatch {
   const waiting = new Set<() => void>();
   let seen = core.generation;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -82,8 +85,7 @@ const eventsQuery = z.strictObject({
     .openapi({ type: "integer", minimum: 0, description: "Resume after this event id (like Last-Event-ID)." }),
 });
 
-export function registerEventStream(app: OpenAPIHono<AppEnv>, readmit: Readmission): void {
-  let watchCoreWrites: ReturnType<typeof coreWriteWatch> | undefined;
+export function registerEventStream(app: OpenAPIHono<AppEnv>, readmit: Readmission, watch: CoreWriteWatch): void {
   app.openapi(
     createRoute({
       method: "get",
@@ -105,8 +107,6 @@ export function registerEventStream(app: OpenAPIHono<AppEnv>, readmit: Readmissi
     }),
     (c) => {
       const deps = c.get("deps");
-      watchCoreWrites ??= coreWriteWatch(deps.core);
-      const watch = watchCoreWrites;
       const scope = c.get("scope");
       const principal = c.get("principal");
       const businessId = scope.businessId;

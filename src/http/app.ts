@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { registerAgentRoutes } from "../agents/routes.js";
 import { registerAuditRoutes } from "../businesses/audit-routes.js";
-import { registerEventStream } from "../businesses/event-stream.js";
+import { coreWriteWatch, registerEventStream } from "../businesses/event-stream.js";
 import { registerBusinessRoutes } from "../businesses/routes.js";
 import { registerCrmRoutes } from "../crm/routes.js";
 import { registerFinanceRoutes } from "../finance/routes.js";
@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerIdentityRoutes(api, identity);
   registerBusinessRoutes(api);
   registerAuditRoutes(api);
-  registerEventStream(api, readmission(deps));
+  registerEventStream(api, readmission(deps), coreWriteWatch(deps.core));
   registerAgentRoutes(api);
   registerCrmRoutes(api);
   registerFinanceRoutes(api);
