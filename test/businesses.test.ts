@@ -122,8 +122,14 @@ describe("what admission remembers", () => {
     expect((await api.get("/me", { token: login.body.accessToken })).status).toBe(200);
     const used = await cacheCounters(api, "sessions");
     expect(used.sessions!.misses - signedIn.sessions!.misses).toBe(0);
-    expect((await api.post("/auth/logout", { refreshToken: login.body.refreshToken })).status).toBe(204);
+    // a refresh writes refresh tokens only: the session stays remembered for the new access token
+    const refreshed = await api.post("/auth/refresh", { refreshToken: login.body.refreshToken });
+    expect(refreshed.status).toBe(200);
+    expect((await api.get("/me", { token: refreshed.body.accessToken })).status).toBe(200);
+    expect((await cacheCounters(api, "sessions")).sessions!.misses - signedIn.sessions!.misses).toBe(0);
+    expect((await api.post("/auth/logout", { refreshToken: refreshed.body.refreshToken })).status).toBe(204);
     expect((await api.get("/me", { token: login.body.accessToken })).status).toBe(401);
+    expect((await api.get("/me", { token: refreshed.body.accessToken })).status).toBe(401);
     expect((await api.get(`/businesses/${b}`, { token: owner.token })).body.name).toBe("Beta");
   });
 });

@@ -111,7 +111,7 @@ export function createIdentity(deps: Pick<AppDeps, "jwtKey" | "config" | "core" 
         const session = store.findSession(db, token.session_id)!;
         if (session.revoked_at) return { error: "This session has ended." };
         if (Date.parse(session.expires_at) <= now) return { error: "This session has expired." };
-        if (!store.useRefreshToken(db, tokenHash, session.id, isoNow(now))) {
+        if (!store.useRefreshToken(db, tokenHash, isoNow(now))) {
           store.revokeSession(db, session.id, "refresh token reused", isoNow(now));
           return { error: "This refresh token was already used; the session has been revoked." };
         }

@@ -63,16 +63,15 @@ export function revokeSession(db: Db, id: string, reason: string, at: string): v
 
 export function insertRefreshToken(db: Db, tokenHash: string, sessionId: string, at: string): void {
   db.run("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)", tokenHash, sessionId, at);
-  // no cached answer reads refresh tokens; their session's scope is the narrowest that names them
-  declareScope(db, cacheScope.session(sessionId));
+  declareScope(db, cacheScope.refreshTokens);
 }
 
 export const findRefreshToken = (db: Db, tokenHash: string) =>
   db.get<RefreshTokenRow>("SELECT token_hash, session_id, used_at FROM refresh_tokens WHERE token_hash = ?", tokenHash);
 
-/** Marks a refresh token (of session `sessionId`) used; returns false when another request used it first. */
-export function useRefreshToken(db: Db, tokenHash: string, sessionId: string, at: string): boolean {
+/** Marks a refresh token used; returns false when another request used it first. */
+export function useRefreshToken(db: Db, tokenHash: string, at: string): boolean {
   const used = db.run("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", at, tokenHash).changes === 1;
-  declareScope(db, cacheScope.session(sessionId));
+  declareScope(db, cacheScope.refreshTokens);
   return used;
 }

@@ -8,6 +8,8 @@ import type { Db, SqlConnection } from "./sql.js";
 export const cacheScope = {
   business: (id: string) => `business:${id}`,
   session: (id: string) => `session:${id}`,
+  /** Refresh tokens: no cached answer reads them, so a write of them drops nothing. */
+  refreshTokens: "refresh-tokens",
 };
 
 /** The scopes of a connection's latest writes, by generation (the write's, right after it). */
